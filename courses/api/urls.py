@@ -1,0 +1,10 @@
+from django.urls import path
+
+from courses.api import views
+
+app_name = "courses-api"
+
+urlpatterns = [
+    path("courses/", views.CourseListApi.as_view(), name="course-list"),
+    path("courses/<slug:slug>/", views.CourseDetailApi.as_view(), name="course-detail"),
+]
