@@ -104,6 +104,9 @@ class CaseStudy(MarkdownModel):
     position = models.PositiveIntegerField(_("position"), default=0)
     is_published = models.BooleanField(_("published"), default=True)
 
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    corrections = models.JSONField(_("corrections to the source"), default=list, blank=True)
+
     markdown_fields = {"situation_md": "situation_html", "observations_md": "observations_html", "task_md": "task_html"}
 
     class Meta:
@@ -160,6 +163,9 @@ class RolePlay(MarkdownModel):
     reflection_questions = models.JSONField(_("reflection questions"), default=list, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     is_published = models.BooleanField(_("published"), default=True)
+
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    corrections = models.JSONField(_("corrections to the source"), default=list, blank=True)
 
     markdown_fields = {"goal_md": "goal_html", "format_md": "format_html", "setting_md": "setting_html"}
 

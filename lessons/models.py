@@ -32,6 +32,8 @@ class Lesson(MarkdownModel):
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=10)
     position = models.PositiveIntegerField(_("position"), default=0)
     is_published = models.BooleanField(_("published"), default=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    corrections = models.JSONField(_("corrections to the source"), default=list, blank=True)
 
     markdown_fields = {"body_md": "body_html"}
 

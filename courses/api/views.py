@@ -28,36 +28,34 @@ class CourseListApi(APIView):
         return Response(self.OutputSerializer(courses, many=True).data)
 
 
+class OutlineItemSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+
+
+class OutlineModuleSerializer(serializers.Serializer):
+    key = serializers.CharField(source="module.key")
+    title = serializers.CharField(source="module.title")
+    release_at = serializers.DateTimeField(source="module.release_at", allow_null=True)
+    items = OutlineItemSerializer(many=True)
+
+
 class CourseDetailApi(APIView):
     """One catalog course with its outcomes, team and syllabus."""
 
     permission_classes = [AllowAny]
 
-    class OutlineItemSerializer(serializers.Serializer):
-        kind = serializers.CharField()
-        key = serializers.CharField()
-        title = serializers.CharField()
-
-    class OutlineModuleSerializer(serializers.Serializer):
-        key = serializers.CharField(source="module.key")
-        title = serializers.CharField(source="module.title")
-        release_at = serializers.DateTimeField(source="module.release_at", allow_null=True)
-        items = serializers.ListField(child=serializers.DictField())
-
-        def to_representation(self, instance):
-            data = super().to_representation(instance)
-            data["items"] = CourseDetailApi.OutlineItemSerializer(instance.items, many=True).data
-            return data
-
     class OutputSerializer(serializers.ModelSerializer):
         outcomes = serializers.SerializerMethodField()
         team = serializers.SerializerMethodField()
+        outline = OutlineModuleSerializer(many=True, read_only=True)
 
         class Meta:
             model = Course
             fields = [
                 "slug", "title", "summary", "description_html", "format_html", "status", "language",
-                "level", "outcomes", "team",
+                "level", "outcomes", "team", "outline",
             ]
 
         def get_outcomes(self, course: Course) -> dict[str, list[str]]:
@@ -69,12 +67,11 @@ class CourseDetailApi(APIView):
         def get_team(self, course: Course) -> list[dict[str, str]]:
             return [{"name": str(member.user), "role": member.role} for member in course.staff.all()]
 
-    @extend_schema(operation_id="course_detail")
+    @extend_schema(operation_id="course_detail", responses=OutputSerializer)
     def get(self, request: Request, slug: str) -> Response:
         try:
             course = selectors.course_get_public(slug=slug)
         except Course.DoesNotExist:
             raise Http404 from None
-        data = self.OutputSerializer(course).data
-        data["outline"] = self.OutlineModuleSerializer(selectors.course_outline(course=course), many=True).data
-        return Response(data)
+        course.outline = selectors.course_outline(course=course)
+        return Response(self.OutputSerializer(course).data)
