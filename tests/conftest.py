@@ -1,7 +1,16 @@
 import pytest
+from django.core.cache import cache
 
 from tests.accounts.factories import StaffUserFactory, UserFactory
 from tests.courses.factories import CourseFactory, CourseStaffFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttles and cached fragments must not leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
