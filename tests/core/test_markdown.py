@@ -72,3 +72,13 @@ def test_markdown_is_rendered_when_saved_and_on_partial_update():
     lesson.refresh_from_db()
 
     assert lesson.body_html == "<p><em>new</em></p>"
+
+
+def test_committed_pygments_stylesheet_is_the_generated_one():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    committed = (Path(settings.BASE_DIR) / "static" / "css" / "pygments.css").read_text(encoding="utf-8")
+
+    assert committed.split("\n", 1)[1] == pygments_stylesheet() + "\n"
