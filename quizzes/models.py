@@ -308,3 +308,6 @@ class Response(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.attempt} / {self.question}"
+
+
+from quizzes.flashcard_models import FlashcardReview, FlashcardState  # noqa: E402,F401

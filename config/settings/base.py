@@ -45,6 +45,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The logged-in user's preferred language over LocaleMiddleware's choice; needs request.user.
+    "accounts.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -76,7 +78,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
@@ -112,6 +115,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Course delivery: catalog, lessons, quizzes, exams, feedback.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "accounts.models.Notification.Kind"},
 }
 
 # Celery: the broker is set per environment. Grading and sandbox runs must survive a killed worker.
@@ -126,6 +130,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 
+# The public address of the site, for links in e-mails (e.g. https://kafedra.example.com).
+SITE_URL = env.str("SITE_URL", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kafedra <noreply@kafedra.local>")
 
 # Where course bundles are imported from by `make run`.
@@ -143,3 +149,22 @@ LOGGING = {
 def redis_cache(url: str) -> dict:
     """The cache configuration for a Redis URL."""
     return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
+from config.beat_schedule import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402
+
+# Sandbox (exams/sandbox): where runtimes live, who runs untrusted code, and the limits every
+# run gets on top of a task's own time and memory limits. Without bubblewrap and user
+# namespaces code is never run, unless the development-only override below is on.
+SANDBOX_RUNTIMES_DIR = env.path("SANDBOX_RUNTIMES_DIR", default=VAR_DIR / "runtimes")
+SANDBOX_USER = env.str("SANDBOX_USER", default="kafedra-sandbox")  # used when the worker runs as root
+SANDBOX_BWRAP_PATH = env.str("SANDBOX_BWRAP_PATH", default="/usr/bin/bwrap")
+SANDBOX_ALLOW_UNISOLATED = env.bool("SANDBOX_ALLOW_UNISOLATED_DEV_ONLY", default=False)
+SANDBOX_PROCESS_LIMIT = env.int("SANDBOX_PROCESS_LIMIT", default=64)  # processes + threads per run
+SANDBOX_OUTPUT_LIMIT_BYTES = env.int("SANDBOX_OUTPUT_LIMIT_BYTES", default=1_000_000)  # per test
+SANDBOX_OUTPUT_KEEP_CHARS = env.int("SANDBOX_OUTPUT_KEEP_CHARS", default=8_000)  # kept per stream
+SANDBOX_DISK_LIMIT_MB = env.int("SANDBOX_DISK_LIMIT_MB", default=256)  # /work and /tmp, each
+SANDBOX_CPU_THREADS = env.int("SANDBOX_CPU_THREADS", default=1)  # OMP/BLAS threads per run
+SANDBOX_STARTUP_SECONDS = env.int("SANDBOX_STARTUP_SECONDS", default=30)  # CPU s for start-up + test imports
+SANDBOX_MAX_FILE_BYTES = env.int("SANDBOX_MAX_FILE_BYTES", default=256_000)  # per submitted file
+SANDBOX_MAX_PENDING_PER_USER = env.int("SANDBOX_MAX_PENDING_PER_USER", default=3)
+SANDBOX_WALL_TIME_FACTOR = env.float("SANDBOX_WALL_TIME_FACTOR", default=3.0)  # wall limit = CPU limit × this
