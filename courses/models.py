@@ -43,6 +43,14 @@ class Course(MarkdownModel):
         _("feedback SLA, hours"), default=48, validators=[MinValueValidator(1)],
         help_text=_("Time to the first response to a feedback item."),
     )
+    grade_weights = models.JSONField(
+        _("gradebook weights"), default=dict, blank=True,
+        help_text=_('Weights of quizzes, practicals, exams and cases in the final grade, e.g. '
+                    '{"quizzes": 30, "practicals": 30, "exams": 30, "cases": 10}. Empty = equal weights.'),
+    )
+    anonymous_grading = models.BooleanField(
+        _("anonymous grading"), default=False, help_text=_("Hide students' names on the grading desk.")
+    )
     announced_with = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="announcements",
         verbose_name=_("announced with"),

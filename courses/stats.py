@@ -51,7 +51,9 @@ CourseStats = dict[str, Any]
 class _Counts:
     """Row counts of one table grouped by course and, optionally, by one more column."""
 
-    def __init__(self, queryset: QuerySet, *, course_field: str, courses: QuerySet[Course], by: str = "") -> None:
+    def __init__(
+        self, queryset: QuerySet, *, course_field: str, courses: QuerySet[Course], by: str = ""
+    ) -> None:
         group = [course_field, by] if by else [course_field]
         rows = (
             queryset.filter(**{f"{course_field}__in": courses.order_by().values("pk")})

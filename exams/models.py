@@ -265,7 +265,7 @@ class ExamTicket(BaseModel):
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200, blank=True)
     task = models.ForeignKey(
-        PracticalTask, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        PracticalTask, on_delete=models.RESTRICT, null=True, blank=True, related_name="tickets",
         verbose_name=_("practical task"),
     )
     theory_questions = models.ManyToManyField(
@@ -285,7 +285,7 @@ class ExamTicket(BaseModel):
 
 class TicketQuestion(BaseModel):
     ticket = models.ForeignKey(ExamTicket, on_delete=models.CASCADE, related_name="ticket_questions")
-    question = models.ForeignKey("quizzes.Question", on_delete=models.PROTECT, related_name="ticket_slots")
+    question = models.ForeignKey("quizzes.Question", on_delete=models.RESTRICT, related_name="ticket_slots")
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -300,7 +300,7 @@ class TicketQuestion(BaseModel):
 
 class TicketCase(BaseModel):
     ticket = models.ForeignKey(ExamTicket, on_delete=models.CASCADE, related_name="ticket_cases")
-    case = models.ForeignKey(CaseStudy, on_delete=models.PROTECT, related_name="ticket_slots")
+    case = models.ForeignKey(CaseStudy, on_delete=models.RESTRICT, related_name="ticket_slots")
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -326,7 +326,7 @@ class Sitting(BaseModel):
 
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="sittings")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_sittings")
-    ticket = models.ForeignKey(ExamTicket, on_delete=models.PROTECT, related_name="sittings")
+    ticket = models.ForeignKey(ExamTicket, on_delete=models.RESTRICT, related_name="sittings")
     draw_seed = models.BigIntegerField(_("draw seed"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     deadline_at = models.DateTimeField(_("deadline"))
@@ -417,3 +417,238 @@ class TestResult(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.outcome}"
+
+
+class SittingAnswer(BaseModel):
+    """The answer to one theory question of a sitting's ticket; graded by hand on the desk."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey("quizzes.Question", on_delete=models.RESTRICT, related_name="sitting_answers")
+    text = models.TextField(_("answer"), blank=True)
+    saved_at = models.DateTimeField(_("saved at"), null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, null=True, blank=True)
+    max_points = models.DecimalField(_("max points"), max_digits=6, decimal_places=2, default=Decimal("10"))
+    comment = models.TextField(_("grader's comment"), blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("theory answer")
+        verbose_name_plural = _("theory answers")
+        ordering = ["sitting", "id"]
+        constraints = [models.UniqueConstraint(fields=["sitting", "question"], name="sitting_answer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.sitting} / {self.question}"
+
+
+class RubricCriterion(BaseModel):
+    """One criterion of a case study's grading rubric."""
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="rubric")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = models.CharField(_("criterion"), max_length=200)
+    description = models.TextField(_("what earns the points"), blank=True)
+    max_points = models.DecimalField(_("max points"), max_digits=6, decimal_places=2, default=Decimal("5"))
+
+    class Meta:
+        verbose_name = _("rubric criterion")
+        verbose_name_plural = _("rubric criteria")
+        ordering = ["case", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CaseSubmission(MarkdownModel):
+    """A student's written analysis of a case study (drafts autosaved; graded on the desk)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Awaiting grading")
+        GRADED = "graded", _("Graded")
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="submissions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_submissions")
+    sitting = models.ForeignKey(
+        Sitting, on_delete=models.CASCADE, null=True, blank=True, related_name="case_submissions",
+        help_text=_("Set when the case is part of an exam ticket."),
+    )
+    analysis_md = models.TextField(_("analysis (Markdown)"), blank=True)
+    analysis_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    saved_at = models.DateTimeField(_("saved at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    score = models.DecimalField(_("score"), max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(_("max score"), max_digits=8, decimal_places=2, default=Decimal("0"))
+    comment = models.TextField(_("grader's comment"), blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+
+    markdown_fields = {"analysis_md": "analysis_html"}
+
+    class Meta:
+        verbose_name = _("case analysis")
+        verbose_name_plural = _("case analyses")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "user"], condition=Q(sitting__isnull=True), name="case_submission_practice_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["case", "user", "sitting"], condition=Q(sitting__isnull=False), name="case_submission_exam_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="case_submission_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.case}"
+
+
+class RubricScore(BaseModel):
+    submission = models.ForeignKey(CaseSubmission, on_delete=models.CASCADE, related_name="rubric_scores")
+    criterion = models.ForeignKey(RubricCriterion, on_delete=models.CASCADE, related_name="scores")
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("rubric score")
+        verbose_name_plural = _("rubric scores")
+        ordering = ["submission", "criterion__position"]
+        constraints = [models.UniqueConstraint(fields=["submission", "criterion"], name="rubric_score_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.points}"
+
+
+class RolePlaySession(BaseModel):
+    """A run of a role-play game for a course group, led by an instructor stage by stage."""
+
+    class Status(models.TextChoices):
+        SETUP = "setup", _("Forming teams")
+        RUNNING = "running", _("Running")
+        REFLECTION = "reflection", _("Reflection")
+        FINISHED = "finished", _("Finished")
+
+    role_play = models.ForeignKey(RolePlay, on_delete=models.CASCADE, related_name="sessions")
+    led_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_role_plays")
+    title = models.CharField(_("group"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SETUP)
+    current_stage = models.ForeignKey(
+        RolePlayStage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role-play session")
+        verbose_name_plural = _("role-play sessions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.role_play} — {self.title or self.created_at:%Y-%m-%d}"
+
+
+class RolePlayTeam(BaseModel):
+    session = models.ForeignKey(RolePlaySession, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("team"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["session", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["session", "name"], name="role_play_team_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RolePlayAssignment(BaseModel):
+    """A participant's team and role in a session (the role card they see)."""
+
+    session = models.ForeignKey(RolePlaySession, on_delete=models.CASCADE, related_name="assignments")
+    team = models.ForeignKey(RolePlayTeam, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_play_assignments")
+    role = models.ForeignKey(RolePlayRole, on_delete=models.RESTRICT, related_name="assignments")
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["team", "role__position"]
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="role_play_assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.role} ({self.team})"
+
+
+class RolePlayDeliverable(MarkdownModel):
+    """A team's deliverable for one stage; graded on the desk."""
+
+    team = models.ForeignKey(RolePlayTeam, on_delete=models.CASCADE, related_name="team_deliverables")
+    stage = models.ForeignKey(RolePlayStage, on_delete=models.CASCADE, related_name="team_deliverables")
+    text_md = models.TextField(_("deliverable (Markdown)"), blank=True)
+    text_html = models.TextField(editable=False, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, null=True, blank=True)
+    max_points = models.DecimalField(_("max points"), max_digits=6, decimal_places=2, default=Decimal("10"))
+    comment = models.TextField(_("grader's comment"), blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+
+    markdown_fields = {"text_md": "text_html"}
+
+    class Meta:
+        verbose_name = _("team deliverable")
+        verbose_name_plural = _("team deliverables")
+        ordering = ["team", "stage__position"]
+        constraints = [models.UniqueConstraint(fields=["team", "stage"], name="role_play_deliverable_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.team} / {self.stage}"
+
+
+class RolePlayReflection(BaseModel):
+    session = models.ForeignKey(RolePlaySession, on_delete=models.CASCADE, related_name="reflections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    answers = models.JSONField(_("answers"), default=list, help_text=_("One answer per reflection question."))
+
+    class Meta:
+        verbose_name = _("reflection")
+        verbose_name_plural = _("reflections")
+        ordering = ["session", "id"]
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="role_play_reflection_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.session}"
+
+
+class GradeAudit(BaseModel):
+    """Every manual grade and every override of an automatic one, with who, when and why."""
+
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="grade_audits")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(_("what was graded"), max_length=64, help_text=_("e.g. response, submission, sitting_answer"))
+    target_id = models.BigIntegerField()
+    old_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    new_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("grade audit entry")
+        verbose_name_plural = _("grade audit")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["target", "target_id"], name="grade_audit_target")]
+
+    def __str__(self) -> str:
+        return f"{self.target}#{self.target_id}: {self.old_points} → {self.new_points}"

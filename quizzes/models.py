@@ -65,7 +65,7 @@ class Question(MarkdownModel):
         CODE = "code", _("Code")
 
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="questions")
-    category = models.ForeignKey(QuestionCategory, on_delete=models.PROTECT, related_name="questions")
+    category = models.ForeignKey(QuestionCategory, on_delete=models.RESTRICT, related_name="questions")
     key = models.SlugField(_("key"), max_length=KEY_MAX_LENGTH)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     text_md = models.TextField(_("question (Markdown)"))
@@ -90,7 +90,7 @@ class Question(MarkdownModel):
     case_sensitive = models.BooleanField(_("case sensitive"), default=False)
     # code
     task = models.ForeignKey(
-        "exams.PracticalTask", on_delete=models.PROTECT, null=True, blank=True, related_name="questions"
+        "exams.PracticalTask", on_delete=models.RESTRICT, null=True, blank=True, related_name="questions"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="questions")
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -215,11 +215,11 @@ class QuizQuestion(BaseModel):
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="slots")
     position = models.PositiveIntegerField(_("position"), default=0)
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, null=True, blank=True, related_name="slots")
+    question = models.ForeignKey(Question, on_delete=models.RESTRICT, null=True, blank=True, related_name="slots")
     draw_category = models.ForeignKey(
-        QuestionCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="draw_slots"
+        QuestionCategory, on_delete=models.RESTRICT, null=True, blank=True, related_name="draw_slots"
     )
-    draw_tag = models.ForeignKey(Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="draw_slots")
+    draw_tag = models.ForeignKey(Tag, on_delete=models.RESTRICT, null=True, blank=True, related_name="draw_slots")
     draw_count = models.PositiveIntegerField(_("questions to draw"), default=1)
     points = models.DecimalField(
         _("points"), max_digits=6, decimal_places=2, null=True, blank=True,
@@ -284,7 +284,7 @@ class Response(BaseModel):
     """The answer to one question within an attempt."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.RESTRICT, related_name="responses")
     position = models.PositiveIntegerField(_("position"))
     choice_order = models.JSONField(_("choice order"), default=list, blank=True)
     max_points = models.DecimalField(_("max points"), max_digits=6, decimal_places=2, default=Decimal("1"))

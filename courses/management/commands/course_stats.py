@@ -18,13 +18,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", nargs="?", help="The course's slug; all courses when omitted.")
-        parser.add_argument("--json", action="store_true", dest="as_json", help="Print JSON instead of a table.")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print JSON instead of a table."
+        )
 
     def handle(self, *args, slug: str | None, as_json: bool, **options) -> None:
         courses = Course.objects.all() if slug is None else Course.objects.filter(slug=slug)
         stats = course_stats(courses=courses)
         if slug is not None and slug not in stats:
-            raise CommandError(f'No course with the slug "{slug}". List the slugs with: manage.py course_stats')
+            raise CommandError(
+                f'No course with the slug "{slug}". Run course_stats without a slug to list them.'
+            )
         if as_json:
             self.stdout.write(_dumps(stats[slug] if slug is not None else stats))
             return
@@ -39,7 +43,8 @@ def _dumps(data: dict) -> str:
 
 
 def _table(slug: str, stats: CourseStats) -> str:
-    width = max(len(key) for key in STAT_KEYS)
-    lines = [slug, "-" * max(len(slug), width + 8)]
-    lines += [f"{key:<{width}}  {stats[key]:>6}" for key in STAT_KEYS]
+    key_width = max(len(key) for key in STAT_KEYS)
+    value_width = max(len(str(stats[key])) for key in STAT_KEYS)
+    lines = [slug, "-" * max(len(slug), key_width + 2 + value_width)]
+    lines += [f"{key:<{key_width}}  {stats[key]:>{value_width}}" for key in STAT_KEYS]
     return "\n".join(lines) + "\n"
