@@ -27,6 +27,10 @@ class PracticalTask(MarkdownModel):
         FAILED = "failed", _("Reference solution fails")
 
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="practical_tasks")
+    lesson = models.ForeignKey(
+        "lessons.Lesson", on_delete=models.SET_NULL, null=True, blank=True, related_name="exercises",
+        verbose_name=_("lesson"), help_text=_("Shown inline in this lesson as a code exercise."),
+    )
     key = models.SlugField(_("key"), max_length=KEY_MAX_LENGTH)
     title = models.CharField(_("title"), max_length=200)
     statement_md = models.TextField(_("statement (Markdown)"))
