@@ -22,15 +22,21 @@ class FlashcardState(BaseModel):
         REVIEW = flashcards.REVIEW, _("Review")
         RELEARNING = flashcards.RELEARNING, _("Relearning")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flashcard_states")
-    question = models.ForeignKey("quizzes.Question", on_delete=models.CASCADE, related_name="flashcard_states")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flashcard_states"
+    )
+    question = models.ForeignKey(
+        "quizzes.Question", on_delete=models.CASCADE, related_name="flashcard_states"
+    )
     state = models.PositiveSmallIntegerField(_("state"), choices=State.choices)
     step = models.PositiveSmallIntegerField(_("learning step"), null=True, blank=True)
     stability = models.FloatField(_("stability, days"), null=True, blank=True)
     difficulty = models.FloatField(_("difficulty"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"))
     last_review_at = models.DateTimeField(_("last review"))
-    introduced_at = models.DateTimeField(_("first review"), help_text=_("Counts against the daily new-card limit."))
+    introduced_at = models.DateTimeField(
+        _("first review"), help_text=_("Counts against the daily new-card limit.")
+    )
     reps = models.PositiveIntegerField(_("reviews"), default=0)
     lapses = models.PositiveIntegerField(_("lapses"), default=0)
 
@@ -70,8 +76,12 @@ class FlashcardReview(BaseModel):
         GOOD = flashcards.GOOD, _("Good")
         EASY = flashcards.EASY, _("Easy")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flashcard_reviews")
-    question = models.ForeignKey("quizzes.Question", on_delete=models.CASCADE, related_name="flashcard_reviews")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flashcard_reviews"
+    )
+    question = models.ForeignKey(
+        "quizzes.Question", on_delete=models.CASCADE, related_name="flashcard_reviews"
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
     reviewed_at = models.DateTimeField(_("reviewed at"))
     elapsed = models.DurationField(
@@ -84,9 +94,13 @@ class FlashcardReview(BaseModel):
         verbose_name_plural = _("flashcard reviews")
         ordering = ["-reviewed_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=4), name="flashcard_review_rating_valid")
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=4), name="flashcard_review_rating_valid"
+            )
         ]
-        indexes = [models.Index(fields=["user", "question", "reviewed_at"], name="flashcard_review_user_card")]
+        indexes = [
+            models.Index(fields=["user", "question", "reviewed_at"], name="flashcard_review_user_card")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.question}: {self.get_rating_display()}"

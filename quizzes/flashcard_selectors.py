@@ -107,7 +107,9 @@ def _prerequisites_done(*, user: AnyUser, module_ids: set[int]) -> set[int]:
 
     if not module_ids:
         return set()
-    done = Exists(LessonProgress.objects.filter(lesson=OuterRef("pk"), user=user, status=LessonProgress.Status.DONE))
+    done = Exists(
+        LessonProgress.objects.filter(lesson=OuterRef("pk"), user=user, status=LessonProgress.Status.DONE)
+    )
     rows = (
         Lesson.objects.filter(module_id__in=module_ids, is_published=True)
         .values("module_id")
@@ -129,7 +131,9 @@ def _lock_reasons(*, user: AnyUser, decks: list[QuestionCategory], now: datetime
     for deck in decks:
         if deck.module is None:
             continue
-        reason = _module_lock(module=deck.module, prerequisite_done=deck.module.prerequisite_id in done, now=now)
+        reason = _module_lock(
+            module=deck.module, prerequisite_done=deck.module.prerequisite_id in done, now=now
+        )
         if reason:
             reasons[deck.pk] = reason
     return reasons
@@ -193,7 +197,9 @@ def _summaries(
     return summaries
 
 
-def flashcard_decks_for_course(*, user: AnyUser, course: Course, now: datetime | None = None) -> list[DeckSummary]:
+def flashcard_decks_for_course(
+    *, user: AnyUser, course: Course, now: datetime | None = None
+) -> list[DeckSummary]:
     """Every flashcard deck of ``course`` in outline order, with the user's progress, what is
     due today and the module lock. The caller checks that the user is a learner of the course.
     Three queries at most."""
@@ -310,7 +316,10 @@ def _study_card(question: Question, state: FlashcardState | None, now: datetime)
     ratings = [
         RatingOption(value=value, name=name.lower(), label=str(label), interval=intervals[value])
         for value, name, label in zip(
-            FlashcardReview.Rating.values, FlashcardReview.Rating.names, FlashcardReview.Rating.labels, strict=True
+            FlashcardReview.Rating.values,
+            FlashcardReview.Rating.names,
+            FlashcardReview.Rating.labels,
+            strict=True,
         )
     ]
     return StudyCard(question=question, state=state, ratings=ratings)
@@ -339,9 +348,9 @@ def flashcard_next(
     """
     now = now or timezone.now()
     start, end = flashcards.day_bounds(now)
-    states = FlashcardState.objects.filter(user=user, question__category=deck, question__kind=OPEN).select_related(
-        "question"
-    )
+    states = FlashcardState.objects.filter(
+        user=user, question__category=deck, question__kind=OPEN
+    ).select_related("question")
     due = (
         states.filter(Q(due_at__lte=now) | Q(state=FlashcardState.State.REVIEW, due_at__lt=end))
         .order_by("due_at", "id")

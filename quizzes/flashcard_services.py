@@ -30,7 +30,9 @@ class ReviewOutcome:
 
 
 @transaction.atomic
-def flashcard_review(*, user: User, question: Question, rating: object, now: datetime | None = None) -> ReviewOutcome:
+def flashcard_review(
+    *, user: User, question: Question, rating: object, now: datetime | None = None
+) -> ReviewOutcome:
     """Rate the student's recall of a card and schedule its next review (FSRS).
 
     Stores the card's new schedule (``FlashcardState``, created at the first rating) and logs
@@ -75,7 +77,9 @@ def flashcard_review(*, user: User, question: Question, rating: object, now: dat
     fields = ["state", "step", "stability", "difficulty", "due_at", "last_review_at", "reps", "lapses"]
     for name in fields:
         setattr(state, name, getattr(schedule, name))
-    state.full_clean()
+    # user and question are loaded rows (and the pair is locked above): no need to look them up again.
+    loaded = ["user", "question"]
+    state.full_clean(exclude=loaded)
     if state.pk is None:
         state.save()
     else:
@@ -89,6 +93,6 @@ def flashcard_review(*, user: User, question: Question, rating: object, now: dat
         elapsed=now - previous.last_review_at if previous is not None else None,
         scheduled_due_at=schedule.due_at,
     )
-    review.full_clean()
+    review.full_clean(exclude=loaded)
     review.save()
     return ReviewOutcome(state=state, scheduled=True)

@@ -45,7 +45,9 @@ def _refused(request: HttpRequest, access: selectors.DeckAccess, message: str) -
     return forbidden(request, message=message, viewer=access.viewer)
 
 
-def _study_response(request: HttpRequest, study: selectors.StudySession, *, counts: bool = False) -> HttpResponse:
+def _study_response(
+    request: HttpRequest, study: selectors.StudySession, *, counts: bool = False
+) -> HttpResponse:
     context = {"study": study, "deck": study.deck, "course": study.deck.course, "update_counts": counts}
     if request.htmx:
         return render(request, "flashcards/partials/card.html", context)
@@ -112,7 +114,9 @@ def card_review(request: HttpRequest, deck_id: int, question_id: int) -> HttpRes
         raise Http404 from None
     now = timezone.now()
     try:
-        services.flashcard_review(user=request.user, question=question, rating=request.POST.get("rating"), now=now)
+        services.flashcard_review(
+            user=request.user, question=question, rating=request.POST.get("rating"), now=now
+        )
     except FlashcardError as exc:  # a rating that is not 1-4: only a hand-made request sends one
         messages.error(request, exc.message)
         if request.htmx:
@@ -124,4 +128,6 @@ def card_review(request: HttpRequest, deck_id: int, question_id: int) -> HttpRes
         return _refused(request, access, exc.message)
     if not request.htmx:
         return redirect("flashcards:deck-study", deck_id=deck_id)
-    return _study_response(request, selectors.flashcard_study(user=request.user, deck=access.deck, now=now), counts=True)
+    return _study_response(
+        request, selectors.flashcard_study(user=request.user, deck=access.deck, now=now), counts=True
+    )

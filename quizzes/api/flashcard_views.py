@@ -34,10 +34,14 @@ class FlashcardDeckSerializer(serializers.Serializer):
     description_html = serializers.CharField(source="deck.description_html")
     card_count = serializers.IntegerField()
     studied_count = serializers.IntegerField(source="seen_count")
-    due_count = serializers.IntegerField(help_text="Due today: studied cards due by the end of the day + new cards.")
+    due_count = serializers.IntegerField(
+        help_text="Due today: studied cards due by the end of the day + new cards."
+    )
     new_due = serializers.IntegerField(help_text="New cards of the day (the daily new-card limit applied).")
     new_count = serializers.IntegerField(help_text="Cards never studied.")
-    next_due_at = serializers.DateTimeField(allow_null=True, help_text="The earliest due time of studied cards.")
+    next_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="The earliest due time of studied cards."
+    )
     lock_reason = serializers.CharField(help_text="Why the deck cannot be studied now; empty when it can.")
 
 
@@ -53,7 +57,10 @@ class DeckListApi(FlashcardApi):
         operation_id="flashcard_deck_list",
         parameters=[
             OpenApiParameter(
-                "course", str, required=False, description="A course's slug; without it, every course the user studies."
+                "course",
+                str,
+                required=False,
+                description="A course's slug; without it, every course the user studies.",
             )
         ],
         responses={200: FlashcardDeckSerializer(many=True), **ERRORS},
@@ -61,7 +68,11 @@ class DeckListApi(FlashcardApi):
     def get(self, request: Request) -> Response:
         params = self.parse_query(self.InputSerializer, request)
         if "course" not in params:
-            return Response(FlashcardDeckSerializer(selectors.flashcard_decks_for_learner(user=request.user), many=True).data)
+            return Response(
+                FlashcardDeckSerializer(
+                    selectors.flashcard_decks_for_learner(user=request.user), many=True
+                ).data
+            )
         try:
             course = course_get_for_viewer(slug=params["course"], user=request.user)
         except Course.DoesNotExist:

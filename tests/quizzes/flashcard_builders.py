@@ -16,7 +16,7 @@ def deck(
     """A flashcard deck with ``cards`` open questions (bulk-created, HTML given directly)."""
     course = course or CourseFactory()
     category = QuestionCategoryFactory(course=course, is_flashcard_deck=True, module=module, **fields)
-    questions = Question.objects.bulk_create(
+    Question.objects.bulk_create(
         Question(
             course=course,
             category=category,
