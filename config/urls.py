@@ -9,6 +9,14 @@ urlpatterns = [
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("accounts/", include("accounts.urls")),
+    path("quizzes/", include("quizzes.urls")),
+    path("flashcards/", include("quizzes.flashcard_urls")),
+    path("lessons/", include("lessons.urls")),
+    path("practice/", include("exams.urls")),
+    path("desk/", include("exams.desk_urls")),
+    path("reports/", include("reviews.report_urls")),
+    path("", include("reviews.urls")),  # /feedback/…, /courses/<slug>/board/, /courses/<slug>/reviews/
     path("", include("courses.urls")),
 ]
 

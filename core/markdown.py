@@ -7,8 +7,8 @@ URLs never reach a page, while Pygments' classes and heading anchors survive.
 """
 
 import markdown
-from markdown.extensions.toc import slugify_unicode
 import nh3
+from markdown.extensions.toc import slugify_unicode
 from pygments.formatters import HtmlFormatter
 
 from core.markdown_walkthrough import WalkthroughExtension

@@ -18,6 +18,10 @@ CACHES = (
 # Integration tests start a real worker against REDIS_URL (see tests/integration/).
 CELERY_BROKER_URL = "memory://"
 
+# Tests assert on the English source strings unless they ask for another language explicitly
+# (translation.override / Accept-Language); the product's default stays Russian.
+LANGUAGE_CODE = "en"
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -1,0 +1,74 @@
+"""Lesson pages: parse the request, authorize on the object, call one service or selector,
+render. A lesson the viewer may not see is 404; one they may see but not open (not enrolled,
+module not released, prerequisite not finished) is 403 with the reason."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.exceptions import PermissionDeniedError
+from courses.views import forbidden
+from lessons import selectors, services
+from lessons.models import Lesson
+
+
+def _access_or_404(request: HttpRequest, lesson_id: int) -> selectors.LessonAccess:
+    try:
+        return selectors.lesson_get_for_viewer(user=request.user, lesson_id=lesson_id)
+    except Lesson.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """A lecture, reading or mind map. Opening it records "in progress" and "continue here" for
+    an enrolled student; the course's team and staff read it without a trace."""
+    access = _access_or_404(request, lesson_id)
+    if access.refusal is not None:
+        return forbidden(request, message=access.refusal, viewer=access.viewer)
+    page = selectors.lesson_page(access=access)
+    viewer = access.viewer
+    if viewer.is_learner:
+        page.progress = services.lesson_open(
+            lesson=access.lesson, user=request.user, enrollment=viewer.enrollment, progress=page.progress
+        )
+    lesson = access.lesson
+    return render(
+        request,
+        "lessons/lesson_detail.html",
+        {
+            "page": page,
+            "lesson": lesson,
+            "module": lesson.module,
+            "course": lesson.module.course,
+            "viewer": viewer,
+            "enrollment": viewer.enrollment if viewer.is_learner else None,
+            "is_mind_map": lesson.kind == Lesson.Kind.MIND_MAP and bool(lesson.mind_map),
+        },
+    )
+
+
+@login_required
+@require_POST
+def lesson_complete(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """Mark the lesson done (idempotent). HTMX gets the "done" fragment and, out of band, the
+    new progress bar; a plain form post goes back to the lesson."""
+    access = _access_or_404(request, lesson_id)
+    try:
+        progress, enrollment = services.lesson_complete(lesson=access.lesson, user=request.user)
+    except Lesson.DoesNotExist:
+        raise Http404 from None
+    except PermissionDeniedError as exc:
+        if request.htmx:
+            context = {"lesson": access.lesson, "error": exc.message}
+            return render(request, "lessons/partials/lesson_complete.html", context, status=403)
+        return forbidden(request, message=exc.message, viewer=access.viewer)
+    if not request.htmx:
+        messages.success(request, _("Marked as done."))
+        return redirect("lessons:lesson-detail", lesson_id=access.lesson.pk)
+    context = {"lesson": access.lesson, "is_done": True, "enrollment": enrollment, "oob_progress": True}
+    return render(request, "lessons/partials/lesson_complete.html", context)
