@@ -68,3 +68,44 @@ bench: install-test
 
 clean-var:
 	rm -rf var
+
+# --- Sandbox (exams/sandbox): runtimes and the unprivileged identity -------------------------
+# A runtime is a venv under $(RUNTIMES_DIR)/<name>, built from runtimes/<name>/requirements.txt
+# on the system interpreter (it must live under /usr: the sandbox mounts only /usr and the
+# runtime, read-only) and readable by the sandbox user. The ML runtime takes torch (CPU) from
+# the local wheel directory in pip's find-links (/opt/wheels).
+RUNTIMES_DIR ?= $(or $(SANDBOX_RUNTIMES_DIR),var/runtimes)
+RUNTIME_PYTHON ?= /usr/bin/python3.11
+SANDBOX_USER ?= kafedra-sandbox
+.PHONY: runtimes runtime-python-basic runtime-python-ml sandbox-user
+
+runtimes: runtime-python-basic runtime-python-ml
+
+runtime-python-basic: $(RUNTIMES_DIR)/python-basic/.installed
+
+runtime-python-ml: $(RUNTIMES_DIR)/python-ml/.installed
+
+$(RUNTIMES_DIR)/%/.installed: runtimes/%/requirements.txt
+	@case "$(RUNTIME_PYTHON)" in /usr/*) ;; *) echo "RUNTIME_PYTHON must be under /usr (the sandbox mounts only /usr)"; exit 1;; esac
+	rm -rf $(RUNTIMES_DIR)/$*
+	mkdir -p $(RUNTIMES_DIR)
+	$(RUNTIME_PYTHON) -m venv $(RUNTIMES_DIR)/$*
+	$(RUNTIMES_DIR)/$*/bin/python -m pip install --quiet --no-input --only-binary=:all: -r runtimes/$*/requirements.txt
+	$(RUNTIMES_DIR)/$*/bin/python -m compileall -q $(RUNTIMES_DIR)/$*/lib > /dev/null || true
+	chmod -R a+rX,go-w $(RUNTIMES_DIR)/$*
+	chmod a+rx $(RUNTIMES_DIR)
+	touch $@
+
+# Creates the unprivileged system user the sandbox runs code as (needed when the sandbox
+# worker runs as root) and installs bubblewrap when it is missing.
+sandbox-user:
+	@if ! command -v bwrap > /dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y --no-install-recommends bubblewrap; \
+		else echo "bubblewrap is missing: sudo apt-get install bubblewrap"; exit 1; fi; \
+	fi
+	@if [ "$$(id -u)" = 0 ]; then \
+		getent passwd $(SANDBOX_USER) > /dev/null || \
+		useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+			--user-group $(SANDBOX_USER); \
+		id $(SANDBOX_USER); \
+	else echo "not root: sandboxed code runs as the worker's own (non-root) user"; fi

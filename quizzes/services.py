@@ -454,3 +454,40 @@ def _notify_graded(*, attempt: Attempt) -> None:
             url=reverse("quizzes:attempt-result", args=[attempt.pk]),
             dedupe_key=f"attempt-graded-{attempt.pk}",
         )
+
+
+@transaction.atomic
+def attempt_finalize_manual(*, attempt: Attempt, grader: User, now: datetime | None = None) -> Attempt:
+    """Total an attempt after a person graded (or overrode) its responses.
+
+    - AWAITING_MANUAL with every open/code response graded: score, max score, pass and
+      ``graded_at``, status GRADED and the "graded" notification (once: deduplicated).
+    - AWAITING_MANUAL with a response still waiting: returned unchanged.
+    - GRADED (an override changed a response): score and pass re-totalled, ``graded_at`` kept.
+    ``grader`` is who triggered it (the audit trail is the caller's GradeAudit rows).
+    Raises AttemptClosed for an attempt in progress or still being auto-graded.
+    """
+    now = now or timezone.now()
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=attempt.pk)
+    )
+    if attempt.status not in (Attempt.Status.AWAITING_MANUAL, Attempt.Status.GRADED):
+        raise AttemptClosed(_("This attempt is not waiting for grading."))
+    responses = list(
+        Response.objects.filter(attempt=attempt)
+        .select_related("question")
+        .only("points", "max_points", "question__kind")
+    )
+    if any(r.points is None and r.question.kind in grading.MANUAL_KINDS for r in responses):
+        return attempt
+    was_graded = attempt.status == Attempt.Status.GRADED
+    attempt.max_score = sum((response.max_points for response in responses), Decimal(0))
+    attempt.score = sum((response.points or Decimal(0) for response in responses), Decimal(0))
+    percent = grading.percent_of(score=attempt.score, max_score=attempt.max_score)
+    attempt.passed = grading.is_passed(percent=percent, pass_mark=attempt.quiz.pass_mark)
+    attempt.status = Attempt.Status.GRADED
+    attempt.graded_at = attempt.graded_at or now
+    attempt.save(update_fields=["status", "score", "max_score", "passed", "graded_at", "updated_at"])
+    if not was_graded:
+        _notify_graded(attempt=attempt)
+    return attempt

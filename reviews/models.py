@@ -214,3 +214,6 @@ class FeedbackResponse(MarkdownModel):
 
     def __str__(self) -> str:
         return f"{self.course}: {self.get_status_display()}"
+
+
+from reviews.board_models import BoardEntry, FeedbackSlaNotice  # noqa: E402,F401

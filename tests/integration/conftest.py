@@ -86,15 +86,16 @@ class WorkerFactory:
     directory: Path
     workers: list[Worker] = field(default_factory=list)
 
-    def start(self, *, grading_delay: float = 0) -> Worker:
+    def start(self, *, grading_delay: float = 0, queues: str = "default") -> Worker:
         """Start a worker (prefork, one process, queue "default") and wait until it is ready.
-        ``grading_delay`` makes it sleep that long in the middle of grading an attempt."""
+        ``grading_delay`` makes it sleep that long in the middle of grading an attempt;
+        ``queues`` (comma-separated) are the queues it consumes, e.g. "sandbox"."""
         name = f"it-{uuid.uuid4().hex[:8]}"
         log = self.directory / f"{name}.log"
         env = {**self.env, "QUIZ_GRADING_TEST_DELAY": str(grading_delay)}
         command = [
             sys.executable, "-m", "celery", "-A", "config.celery_app", "worker",
-            "--pool=prefork", "--concurrency=1", "-Q", "default", "-n", f"{name}@%h",
+            "--pool=prefork", "--concurrency=1", "-Q", queues, "-n", f"{name}@%h",
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
         ]  # fmt: skip
         with log.open("wb") as output:
