@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench.infra import Machine
+from bench.cpu import cpu_snapshot, cpu_used_s, process_tree
+from bench.infra import InfraError, Machine, database_backend_pids
 from bench.options import Options
 from bench.report import markdown_table, ratio
 from bench.scenarios import FLOOR, Context, Scenario
@@ -32,6 +33,7 @@ class Measurement:
     path: str
     size: int | None = None  # bytes of one response body
     user: str | None = None  # the username the requests logged in as, None: anonymous
+    cpu_ms: tuple[float, float] | None = None  # server CPU per request: (gunicorn, PostgreSQL)
     result: WrkResult | None = None
     error: str = ""
 
@@ -103,6 +105,17 @@ def sessions_check(*, server: Server, context: Context) -> dict[str, str]:
     return errors
 
 
+def _server_cpu(server: Server) -> tuple[dict[int, float], dict[int, float]] | None:
+    """CPU seconds so far of gunicorn's processes and of the database's backends."""
+    if not server.pid:
+        return None
+    try:
+        backends = database_backend_pids()
+    except InfraError:
+        return None
+    return cpu_snapshot(process_tree(server.pid)), cpu_snapshot(backends)
+
+
 def measure(
     scenario: Scenario, *, label: str, context: Context, server: Server, options: Options, log_dir: Path
 ) -> Measurement:
@@ -125,9 +138,17 @@ def measure(
     try:
         if options.warmup:
             wrk_run(duration=options.warmup, **load)
+        before = _server_cpu(server)
         measurement.result = wrk_run(
             duration=options.duration, log=log_dir / f"wrk-{_slug(label)}.txt", **load
         )
+        after = _server_cpu(server)
+        if before is not None and after is not None and measurement.result.requests:
+            web, database = (
+                cpu_used_s(b, a) * 1000 / measurement.result.requests
+                for b, a in zip(before, after, strict=True)
+            )
+            measurement.cpu_ms = (web, database)
     except WrkFailed as error:
         measurement.error = str(error).splitlines()[0]
     return measurement
@@ -267,6 +288,44 @@ def _floor_row(measurements: list[Measurement]) -> list[str]:
     ]
 
 
+def cpu_lines(measurements: list[Measurement]) -> list[str]:
+    """Server CPU per request: what each page costs the machine, whatever else competed for it."""
+    measured = [m for m in measurements if m.cpu_ms is not None and not m.failed]
+    floors = [sum(m.cpu_ms) for m in measured if m.scenario.name == FLOOR]
+    if not floors or not any(m.scenario.name != FLOOR for m in measured):
+        return []
+    floor = sum(floors) / len(floors)
+    rows = [
+        [f"{FLOOR} (mean of {len(floors)} runs)", "–", "–", f"{floor:.2f}", "1.00"],
+        *(
+            [
+                m.label,
+                f"{m.cpu_ms[0]:.2f}",
+                f"{m.cpu_ms[1]:.2f}",
+                f"{sum(m.cpu_ms):.2f}",
+                f"{floor / sum(m.cpu_ms):.2f}",
+            ]
+            for m in measured
+            if m.scenario.name != FLOOR
+        ),
+    ]
+    table = markdown_table(
+        ["scenario", "gunicorn ms", "PostgreSQL ms", "server CPU ms / request", "floor ÷ scenario"],
+        rows,
+        right={1, 2, 3, 4},
+    )
+    return [
+        "",
+        "**Server CPU per request** (user + system CPU time of gunicorn's processes and of the "
+        "database's backends during each measured run, from `/proc`, ÷ its requests; wrk's own CPU "
+        "not included). It depends much less than req/s on what else runs on the machine (contention "
+        "still inflates it somewhat, through caches and shared cores), so *floor ÷ scenario* is close to "
+        "the ratio an otherwise idle server would show (minus the load generator's share):",
+        "",
+        table,
+    ]
+
+
 def target_lines(measurements: list[Measurement]) -> list[str]:
     """Whether each scenario with a target (``RATIO_TARGETS``) met it in this run."""
     lines = []
@@ -355,6 +414,7 @@ def pages_section(measurements: list[Measurement], info: RunInfo) -> str:
         f"{o.connections} connections waits for a free worker. A scenario fails when any response is "
         "outside 2xx (wrk's own count would pass 3xx) or any socket error or timeout occurs.",
     ]
+    lines += cpu_lines(measurements)
     lines += target_lines(measurements)
     if warning:
         lines += ["", warning]

@@ -56,7 +56,11 @@ urlpatterns = [
         exam_views.sitting_answer_save,
         name="sitting-answer-save",
     ),
-    path("sittings/<int:sitting_id>/cases/<int:case_id>/", exam_views.sitting_case_save, name="sitting-case-save"),
+    path(
+        "sittings/<int:sitting_id>/cases/<int:case_id>/",
+        exam_views.sitting_case_save,
+        name="sitting-case-save",
+    ),
     path("sittings/<int:sitting_id>/checks/", exam_views.sitting_check, name="sitting-check"),
     path("sittings/<int:sitting_id>/submit/", exam_views.sitting_submit, name="sitting-submit"),
     path("sittings/<int:sitting_id>/status/", exam_views.sitting_status, name="sitting-status"),

@@ -226,3 +226,14 @@ def test_the_quiz_step_runs_unless_only_other_scenarios_are_asked_for():
     assert selected(options_from_env({"BENCH_ONLY": "quiz"}))
     assert not selected(options_from_env({"BENCH_ONLY": "lecture"}))
     assert not selected(options_from_env({"BENCH_QUIZ_ROUNDS": "0"}))
+
+
+def test_server_cpu_per_request_is_compared_with_the_floor():
+    from bench.pages import cpu_lines
+
+    floor, page = _measurement(FLOOR, 1000), _measurement("lecture page", 100)
+    floor.cpu_ms, page.cpu_ms = (1.5, 0.5), (16.0, 4.0)
+
+    lines = cpu_lines([floor, page])
+
+    assert "| lecture page | 16.00 | 4.00 | 20.00 | 0.10 |" in lines[-1]
