@@ -1,8 +1,9 @@
 """End-to-end tests: real Chromium (Debian's /usr/bin/chromium, driven by Playwright's sync API)
 against pytest-django's ``live_server`` with the seed course imported.
 
-- The browser: one per session, a fresh context (cookies, storage, language) per test. It is
-  never downloaded; without /usr/bin/chromium the e2e tests are skipped with that reason.
+- The browser: one for the whole e2e run (package-scoped: closed before the next folder's tests),
+  a fresh context (cookies, storage, language) per test. It is never downloaded; without
+  /usr/bin/chromium the e2e tests are skipped with that reason.
 - The server: ``live_server`` serves static files through staticfiles' StaticFilesHandler
   (what StaticLiveServerTestCase does) because django.contrib.staticfiles is installed, so
   htmx and the page scripts load. It needs ``transactional_db``: the server thread sees only
@@ -126,6 +127,17 @@ class Browsing:
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         return page
 
+    def log_in(self, credentials: tuple[str, str], **context_options) -> Page:
+        """A new context logged in through the login form as (username, password)."""
+        page = self.new_page(**context_options)
+        page.goto("/accounts/login/")
+        page.locator("#id_username").fill(credentials[0])
+        page.locator("#id_password").fill(credentials[1])
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        expect(page.locator("form.logout-form")).to_be_visible()
+        return page
+
     def screenshot(self, page: Page, step: str, *, full_page: bool = True) -> Path:
         self.count += 1
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -161,6 +173,26 @@ def seed_course(transactional_db):
 
     call_command("import_course", str(SEED_COURSE_DIR), stdout=io.StringIO())
     return Course.objects.get(slug=SEED_COURSE_SLUG)
+
+
+@pytest.fixture
+def demo_people(seed_course) -> dict[str, tuple[str, str]]:
+    """The demo accounts as ``create_demo_accounts`` makes them: ``student`` (enrolled in the seed
+    course here), ``instructor`` (its lead, through CourseStaff) and ``staff`` (is_staff with the
+    report apps' view permissions). Returns {role: (username, password)}."""
+    from accounts.models import User
+    from accounts.services import DEMO_INSTRUCTOR, DEMO_STAFF, DEMO_STUDENT, demo_accounts_ensure
+    from courses.models import CourseStaff
+    from courses.services import enrollment_create
+
+    demo_accounts_ensure(course_slugs=[seed_course.slug])
+    enrollment_create(course=seed_course, user=User.objects.get(username=DEMO_STUDENT[0]))
+    assert CourseStaff.objects.filter(
+        course=seed_course, user__username=DEMO_INSTRUCTOR[0], role=CourseStaff.Role.LEAD
+    ).exists()
+    staff = User.objects.get(username=DEMO_STAFF[0])
+    assert staff.is_staff and staff.has_perm("reviews.view_feedbackresponse")
+    return {"student": DEMO_STUDENT, "instructor": DEMO_INSTRUCTOR, "staff": DEMO_STAFF}
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 and closes it with a "you said, we did" entry, the student sees the reply and the board entry,
 and staff open the feedback report and download its CSV.
 
-The three people are the demo accounts (``create_demo_accounts``): ``student`` (enrolled here),
-``instructor`` (lead of the seed course through CourseStaff) and ``staff`` (is_staff with the
-report apps' view permissions). Each uses their own browser context.
+The three people are the demo accounts (the ``demo_people`` fixture, as ``create_demo_accounts``
+makes them): ``student`` (enrolled), ``instructor`` (lead of the seed course through CourseStaff)
+and ``staff`` (is_staff with the report apps' view permissions), each in their own browser context.
 """
 
 import csv
@@ -12,7 +12,7 @@ import io
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import SEED_COURSE_SLUG, Browsing, CeleryMode
 
@@ -27,41 +27,11 @@ WE_DID = "We added a step-by-step pipeline example to lecture 1."
 MARKER = "window.__kafedraE2eMarker"
 
 
-@pytest.fixture
-def demo_people(seed_course):
-    """The demo student (enrolled in the seed course), instructor (its lead) and staff member,
-    as ``create_demo_accounts`` makes them: {role: (username, password)}."""
-    from accounts.models import User
-    from accounts.services import DEMO_INSTRUCTOR, DEMO_STAFF, DEMO_STUDENT, demo_accounts_ensure
-    from courses.models import CourseStaff
-    from courses.services import enrollment_create
-
-    demo_accounts_ensure(course_slugs=[seed_course.slug])
-    enrollment_create(course=seed_course, user=User.objects.get(username=DEMO_STUDENT[0]))
-    assert CourseStaff.objects.filter(
-        course=seed_course, user__username=DEMO_INSTRUCTOR[0], role=CourseStaff.Role.LEAD
-    ).exists()
-    staff = User.objects.get(username=DEMO_STAFF[0])
-    assert staff.is_staff and staff.has_perm("reviews.view_feedbackresponse")
-    return {"student": DEMO_STUDENT, "instructor": DEMO_INSTRUCTOR, "staff": DEMO_STAFF}
-
-
-def _log_in(browsing: Browsing, credentials: tuple[str, str]) -> Page:
-    page = browsing.new_page(locale="en-US")
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(credentials[0])
-    page.locator("#id_password").fill(credentials[1])
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    expect(page.locator("form.logout-form")).to_be_visible()
-    return page
-
-
 def test_feedback_is_answered_published_on_the_board_and_reported(
     browsing: Browsing, seed_course, demo_people, celery_tasks: CeleryMode
 ):
     # The student leaves feedback with the widget under lecture 1 (HTMX: no reload).
-    student = _log_in(browsing, demo_people["student"])
+    student = browsing.log_in(demo_people["student"])
     student.goto(f"/courses/{SEED_COURSE_SLUG}/outline/")
     student.get_by_role("link", name=LECTURE_1, exact=True).click()
     student.wait_for_url("**/lessons/*/")
@@ -86,7 +56,7 @@ def test_feedback_is_answered_published_on_the_board_and_reported(
     browsing.screenshot(student, "student-feedback-sent", full_page=False)
 
     # The instructor finds it in the course's inbox, replies and plans it.
-    instructor = _log_in(browsing, demo_people["instructor"])
+    instructor = browsing.log_in(demo_people["instructor"])
     instructor.goto("/feedback/inbox/")
     card = instructor.locator("li.inbox-card", has_text=COMMENT[:40])
     expect(card).to_have_count(1)
@@ -143,7 +113,7 @@ def test_feedback_is_answered_published_on_the_board_and_reported(
     browsing.screenshot(student, "student-notifications")
 
     # Staff open the feedback report and download its "closing the loop" table as CSV.
-    staff = _log_in(browsing, demo_people["staff"])
+    staff = browsing.log_in(demo_people["staff"])
     staff.goto("/reports/feedback/")
     expect(staff.get_by_role("heading", level=1, name="Feedback report")).to_be_visible()
     loop = staff.locator("section", has=staff.get_by_role("heading", name="Closing the loop"))
