@@ -1,13 +1,18 @@
-"""Exam pages: the exam (draw a ticket), the sitting (answers with autosave, the practical task
-with "Run checks", the cases, the countdown, submit) and its result (live while grading).
+"""Exam pages: the exam (draw a ticket), the sitting (answers and code with autosave, the
+practical task with "Run checks", the cases, the countdown, submit) and its result (live while grading).
 Parse the request, authorize on the object, call one service or selector, render.
 
 Errors: 404 (not visible: someone else's sitting looks missing), 403 (not enrolled; the
 course's team, who may only read), 400 (bad input), 409 (the sitting is submitted, or the
-deadline passed: the page then shows the submitted sitting).
+deadline passed: the page then shows the submitted sitting), 503 ("Run checks" while the
+sandbox workers cannot run the task: the code is saved all the same, and the page says so up
+front with the button disabled; the theory and the submit are never blocked by it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +31,7 @@ from exams import sitting_services as services
 from exams.models import Exam, Sitting
 from exams.practice_views import files_from_post, history_dom_id
 from exams.run_selectors import run_view, submission_history
+from exams.sandbox_health import RunsUnavailable
 
 ANSWER_PREFIX = "answer-"
 CASE_PREFIX = "case-"
@@ -149,6 +155,24 @@ def _save_state(request: HttpRequest, *, error: str = "", saved_at=None, status:
     )
 
 
+def _autosave(
+    request: HttpRequest, access: selectors.SittingAccess, save: Callable[[], datetime | None]
+) -> HttpResponse:
+    """Run one autosave of the sitting's work and answer with its save state: the time it was
+    saved, or the reason it was refused (the sitting closed, not the student's, bad input)."""
+    try:
+        saved_at = save()
+    except services.SittingClosed as exc:
+        return _closed_response(request, access.sitting, exc)
+    except PermissionDeniedError as exc:
+        return _save_state(request, error=exc.message, status=403)
+    except ApplicationError as exc:
+        return _save_state(request, error=exc.message, status=400)
+    if not request.htmx:
+        return redirect("exams:sitting-detail", sitting_id=access.sitting.pk)
+    return _save_state(request, saved_at=saved_at)
+
+
 @login_required
 @require_POST
 def sitting_answer_save(request: HttpRequest, sitting_id: int, question_id: int) -> HttpResponse:
@@ -159,22 +183,18 @@ def sitting_answer_save(request: HttpRequest, sitting_id: int, question_id: int)
     text = request.POST.get(f"{ANSWER_PREFIX}{question_id}")
     if text is None:
         return _save_state(request, error=_("The answer is missing from the form."), status=400)
-    try:
-        answer = services.sitting_answer_save(
-            sitting=access.sitting,
-            user=request.user,
-            question_id=question_id,
-            text=text.replace("\r\n", "\n"),
-        )
-    except services.SittingClosed as exc:
-        return _closed_response(request, access.sitting, exc)
-    except PermissionDeniedError as exc:
-        return _save_state(request, error=exc.message, status=403)
-    except ApplicationError as exc:
-        return _save_state(request, error=exc.message, status=400)
-    if not request.htmx:
-        return redirect("exams:sitting-detail", sitting_id=sitting_id)
-    return _save_state(request, saved_at=answer.saved_at)
+    return _autosave(
+        request,
+        access,
+        lambda: (
+            services.sitting_answer_save(
+                sitting=access.sitting,
+                user=request.user,
+                question_id=question_id,
+                text=text.replace("\r\n", "\n"),
+            ).saved_at
+        ),
+    )
 
 
 @login_required
@@ -187,35 +207,56 @@ def sitting_case_save(request: HttpRequest, sitting_id: int, case_id: int) -> Ht
     text = request.POST.get(f"{CASE_PREFIX}{case_id}")
     if text is None:
         return _save_state(request, error=_("The analysis is missing from the form."), status=400)
-    try:
-        analysis = services.sitting_case_save(
-            sitting=access.sitting, user=request.user, case_id=case_id, analysis_md=text.replace("\r\n", "\n")
-        )
-    except services.SittingClosed as exc:
-        return _closed_response(request, access.sitting, exc)
-    except PermissionDeniedError as exc:
-        return _save_state(request, error=exc.message, status=403)
-    except ApplicationError as exc:
-        return _save_state(request, error=exc.message, status=400)
-    if not request.htmx:
-        return redirect("exams:sitting-detail", sitting_id=sitting_id)
-    return _save_state(request, saved_at=analysis.saved_at)
+    return _autosave(
+        request,
+        access,
+        lambda: (
+            services.sitting_case_save(
+                sitting=access.sitting,
+                user=request.user,
+                case_id=case_id,
+                analysis_md=text.replace("\r\n", "\n"),
+            ).saved_at
+        ),
+    )
+
+
+@login_required
+@require_POST
+def sitting_code_save(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    """Autosave of the practical task's code (HTMX, debounced by the editor; ``path`` and
+    ``content`` fields in pairs)."""
+    access = _sitting_or_404(request, sitting_id)
+    if not access.is_owner:
+        return _read_only(request, access)
+    files = files_from_post(request)
+    if not files:
+        return _save_state(request, error=_("The code is missing from the form."), status=400)
+    return _autosave(
+        request,
+        access,
+        lambda: (
+            services.sitting_save_code(sitting=access.sitting, user=request.user, files=files).code_saved_at
+        ),
+    )
 
 
 @login_required
 @require_POST
 def sitting_save(request: HttpRequest, sitting_id: int) -> HttpResponse:
-    """Save every answer and analysis of the form at once (the "Save" button; without
-    JavaScript this is how work is saved)."""
+    """Save every answer, analysis and the code of the form at once (the "Save" button;
+    without JavaScript this is how work is saved)."""
     access = _sitting_or_404(request, sitting_id)
     if not access.is_owner:
         return _read_only(request, access)
+    files = files_from_post(request) if request.POST.getlist("path") else None
     try:
         services.sitting_work_save(
             sitting=access.sitting,
             user=request.user,
             answers=_texts(request, ANSWER_PREFIX),
             cases=_texts(request, CASE_PREFIX),
+            files=files,
         )
     except services.SittingClosed as exc:
         return _closed_response(request, access.sitting, exc)
@@ -239,7 +280,7 @@ def sitting_check(request: HttpRequest, sitting_id: int) -> HttpResponse:
     if not access.is_owner:
         return _read_only(request, access)
     files = files_from_post(request)
-    error = None
+    error, status = None, 400
     if files is None:
         error = _("The files of the form do not match. Reload the page and try again.")
     else:
@@ -249,11 +290,13 @@ def sitting_check(request: HttpRequest, sitting_id: int) -> HttpResponse:
             return _closed_response(request, access.sitting, exc)
         except PermissionDeniedError as exc:
             return forbidden(request, message=exc.message, viewer=access.viewer)
+        except RunsUnavailable as exc:  # nothing was run, the code was saved
+            error, status = exc.message, 503
         except ApplicationError as exc:
             error = exc.message
     if error is not None:
         if request.htmx:
-            return render(request, "exams/partials/run_refused.html", {"message": error}, status=400)
+            return render(request, "exams/partials/run_refused.html", {"message": error}, status=status)
         messages.error(request, error)
         return redirect("exams:sitting-detail", sitting_id=sitting_id)
     if not request.htmx:

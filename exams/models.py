@@ -28,18 +28,31 @@ class PracticalTask(MarkdownModel):
 
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="practical_tasks")
     lesson = models.ForeignKey(
-        "lessons.Lesson", on_delete=models.SET_NULL, null=True, blank=True, related_name="exercises",
-        verbose_name=_("lesson"), help_text=_("Shown inline in this lesson as a code exercise."),
+        "lessons.Lesson",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exercises",
+        verbose_name=_("lesson"),
+        help_text=_("Shown inline in this lesson as a code exercise."),
     )
     key = models.SlugField(_("key"), max_length=KEY_MAX_LENGTH)
     title = models.CharField(_("title"), max_length=200)
     statement_md = models.TextField(_("statement (Markdown)"))
     statement_html = models.TextField(editable=False, blank=True)
-    runtime = models.CharField(_("runtime"), max_length=32, choices=Runtime.choices, default=Runtime.PYTHON_BASIC)
-    time_limit_seconds = models.PositiveIntegerField(_("time limit, s"), default=10, validators=[MinValueValidator(1)])
-    memory_limit_mb = models.PositiveIntegerField(_("memory limit, MB"), default=512, validators=[MinValueValidator(16)])
+    runtime = models.CharField(
+        _("runtime"), max_length=32, choices=Runtime.choices, default=Runtime.PYTHON_BASIC
+    )
+    time_limit_seconds = models.PositiveIntegerField(
+        _("time limit, s"), default=10, validators=[MinValueValidator(1)]
+    )
+    memory_limit_mb = models.PositiveIntegerField(
+        _("memory limit, MB"), default=512, validators=[MinValueValidator(16)]
+    )
     public_tests = models.TextField(_("public tests"), blank=True, help_text=_("pytest-style test functions"))
-    hidden_tests = models.TextField(_("hidden tests"), blank=True, help_text=_("run at submit; they set the score"))
+    hidden_tests = models.TextField(
+        _("hidden tests"), blank=True, help_text=_("run at submit; they set the score")
+    )
     test_weights = models.JSONField(_("hidden test weights"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     reference_check = models.CharField(
@@ -111,7 +124,11 @@ class CaseStudy(MarkdownModel):
     source = models.CharField(_("source"), max_length=300, blank=True)
     corrections = models.JSONField(_("corrections to the source"), default=list, blank=True)
 
-    markdown_fields = {"situation_md": "situation_html", "observations_md": "observations_html", "task_md": "task_html"}
+    markdown_fields = {
+        "situation_md": "situation_html",
+        "observations_md": "observations_html",
+        "task_md": "task_html",
+    }
 
     class Meta:
         verbose_name = _("case study")
@@ -159,7 +176,9 @@ class RolePlay(MarkdownModel):
     team_size_max = models.PositiveSmallIntegerField(_("team size to"), default=6)
     teams_min = models.PositiveSmallIntegerField(_("teams from"), null=True, blank=True)
     teams_max = models.PositiveSmallIntegerField(_("teams to"), null=True, blank=True)
-    duration_min_minutes = models.PositiveSmallIntegerField(_("duration from, minutes"), null=True, blank=True)
+    duration_min_minutes = models.PositiveSmallIntegerField(
+        _("duration from, minutes"), null=True, blank=True
+    )
     duration_max_minutes = models.PositiveSmallIntegerField(_("duration to, minutes"), null=True, blank=True)
     learning_effects = models.JSONField(_("learning effects"), default=list, blank=True)
     challenges = models.JSONField(_("expected challenges"), default=list, blank=True)
@@ -179,7 +198,9 @@ class RolePlay(MarkdownModel):
         ordering = ["course", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["course", "key"], name="role_play_key_unique"),
-            models.CheckConstraint(condition=Q(team_size_min__lte=models.F("team_size_max")), name="role_play_team_size"),
+            models.CheckConstraint(
+                condition=Q(team_size_min__lte=models.F("team_size_max")), name="role_play_team_size"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -232,13 +253,17 @@ class Exam(MarkdownModel):
         PUBLISHED = "published", _("Published")
 
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="exams")
-    module = models.ForeignKey("courses.Module", on_delete=models.SET_NULL, null=True, blank=True, related_name="exams")
+    module = models.ForeignKey(
+        "courses.Module", on_delete=models.SET_NULL, null=True, blank=True, related_name="exams"
+    )
     key = models.SlugField(_("key"), max_length=KEY_MAX_LENGTH)
     title = models.CharField(_("title"), max_length=200)
     description_md = models.TextField(_("description (Markdown)"), blank=True)
     description_html = models.TextField(editable=False, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    duration_minutes = models.PositiveIntegerField(_("duration, minutes"), default=90, validators=[MinValueValidator(1)])
+    duration_minutes = models.PositiveIntegerField(
+        _("duration, minutes"), default=90, validators=[MinValueValidator(1)]
+    )
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -252,7 +277,9 @@ class Exam(MarkdownModel):
         constraints = [
             models.UniqueConstraint(fields=["course", "key"], name="exam_key_unique"),
             models.CheckConstraint(
-                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(closes_at__gt=models.F("opens_at")),
                 name="exam_window_ordered",
             ),
         ]
@@ -269,7 +296,11 @@ class ExamTicket(BaseModel):
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200, blank=True)
     task = models.ForeignKey(
-        PracticalTask, on_delete=models.RESTRICT, null=True, blank=True, related_name="tickets",
+        PracticalTask,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="tickets",
         verbose_name=_("practical task"),
     )
     theory_questions = models.ManyToManyField(
@@ -338,6 +369,15 @@ class Sitting(BaseModel):
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     score = models.DecimalField(_("score"), max_digits=8, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(_("max score"), max_digits=8, decimal_places=2, default=Decimal("0"))
+    # The practical task's editable files as the student last saved them (autosave, a run, the
+    # "Save" button); a ticket has at most one task, so the files are keyed by their name.
+    code = models.JSONField(
+        _("practical code"),
+        default=dict,
+        blank=True,
+        help_text=_("The practical task's editable files as last saved: file name → content."),
+    )
+    code_saved_at = models.DateTimeField(_("code saved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sitting")
@@ -366,7 +406,9 @@ class Submission(BaseModel):
 
     task = models.ForeignKey(PracticalTask, on_delete=models.CASCADE, related_name="submissions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
-    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, null=True, blank=True, related_name="submissions")
+    sitting = models.ForeignKey(
+        Sitting, on_delete=models.CASCADE, null=True, blank=True, related_name="submissions"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     files = models.JSONField(_("files"), default=dict, help_text=_("file name → content"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -427,7 +469,9 @@ class SittingAnswer(BaseModel):
     """The answer to one theory question of a sitting's ticket; graded by hand on the desk."""
 
     sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey("quizzes.Question", on_delete=models.RESTRICT, related_name="sitting_answers")
+    question = models.ForeignKey(
+        "quizzes.Question", on_delete=models.RESTRICT, related_name="sitting_answers"
+    )
     text = models.TextField(_("answer"), blank=True)
     saved_at = models.DateTimeField(_("saved at"), null=True, blank=True)
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, null=True, blank=True)
@@ -475,9 +519,15 @@ class CaseSubmission(MarkdownModel):
         GRADED = "graded", _("Graded")
 
     case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="submissions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_submissions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_submissions"
+    )
     sitting = models.ForeignKey(
-        Sitting, on_delete=models.CASCADE, null=True, blank=True, related_name="case_submissions",
+        Sitting,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="case_submissions",
         help_text=_("Set when the case is part of an exam ticket."),
     )
     analysis_md = models.TextField(_("analysis (Markdown)"), blank=True)
@@ -501,10 +551,14 @@ class CaseSubmission(MarkdownModel):
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "user"], condition=Q(sitting__isnull=True), name="case_submission_practice_unique"
+                fields=["case", "user"],
+                condition=Q(sitting__isnull=True),
+                name="case_submission_practice_unique",
             ),
             models.UniqueConstraint(
-                fields=["case", "user", "sitting"], condition=Q(sitting__isnull=False), name="case_submission_exam_unique"
+                fields=["case", "user", "sitting"],
+                condition=Q(sitting__isnull=False),
+                name="case_submission_exam_unique",
             ),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"], name="case_submission_queue")]
@@ -523,7 +577,9 @@ class RubricScore(BaseModel):
         verbose_name = _("rubric score")
         verbose_name_plural = _("rubric scores")
         ordering = ["submission", "criterion__position"]
-        constraints = [models.UniqueConstraint(fields=["submission", "criterion"], name="rubric_score_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "criterion"], name="rubric_score_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.points}"
@@ -539,7 +595,9 @@ class RolePlaySession(BaseModel):
         FINISHED = "finished", _("Finished")
 
     role_play = models.ForeignKey(RolePlay, on_delete=models.CASCADE, related_name="sessions")
-    led_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_role_plays")
+    led_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_role_plays"
+    )
     title = models.CharField(_("group"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SETUP)
     current_stage = models.ForeignKey(
@@ -577,14 +635,18 @@ class RolePlayAssignment(BaseModel):
 
     session = models.ForeignKey(RolePlaySession, on_delete=models.CASCADE, related_name="assignments")
     team = models.ForeignKey(RolePlayTeam, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_play_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_play_assignments"
+    )
     role = models.ForeignKey(RolePlayRole, on_delete=models.RESTRICT, related_name="assignments")
 
     class Meta:
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         ordering = ["team", "role__position"]
-        constraints = [models.UniqueConstraint(fields=["session", "user"], name="role_play_assignment_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="role_play_assignment_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.role} ({self.team})"
@@ -630,7 +692,9 @@ class RolePlayReflection(BaseModel):
         verbose_name = _("reflection")
         verbose_name_plural = _("reflections")
         ordering = ["session", "id"]
-        constraints = [models.UniqueConstraint(fields=["session", "user"], name="role_play_reflection_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="role_play_reflection_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.session}"
@@ -642,7 +706,9 @@ class GradeAudit(BaseModel):
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="grade_audits")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    target = models.CharField(_("what was graded"), max_length=64, help_text=_("e.g. response, submission, sitting_answer"))
+    target = models.CharField(
+        _("what was graded"), max_length=64, help_text=_("e.g. response, submission, sitting_answer")
+    )
     target_id = models.BigIntegerField()
     old_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     new_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)

@@ -1,10 +1,12 @@
 """Read queries for practice in lessons: which code exercises a viewer may open and run, and
 the panel each one shows (statement, editable files, public test names, the last run, the
-history). What a student may see of a run is decided in ``exams.run_selectors``.
+history, whether the sandbox can run it now). What a student may see of a run is decided in
+``exams.run_selectors``; whether runs are possible at all, in ``exams.sandbox_health``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -24,6 +26,7 @@ from exams.run_selectors import (
     submission_queue_position,
 )
 from exams.sandbox import expected_tests
+from exams.sandbox_health import RunAvailability, practical_runs_availability
 from lessons.models import Lesson
 from lessons.selectors import LessonAccess, content_access, lesson_get_for_viewer
 
@@ -144,6 +147,7 @@ class PracticePanel:
     history: list[HistoryRow]
     latest: RunView | None
     can_view_history: bool = True
+    sandbox: RunAvailability | None = None  # can the sandbox workers run the task's runtime now
 
     @property
     def task(self) -> PracticalTask:
@@ -151,7 +155,14 @@ class PracticePanel:
 
     @property
     def can_run(self) -> bool:
+        """The viewer may run the task (the buttons are shown)."""
         return self.access.can_run
+
+    @property
+    def runs_paused(self) -> bool:
+        """The viewer may run the task but the sandbox cannot now: the buttons are shown
+        disabled, with the reason (``sandbox.reason``)."""
+        return self.can_run and self.sandbox is not None and self.sandbox.unavailable
 
     @property
     def run_refusal(self) -> str | None:
@@ -192,12 +203,18 @@ def _files_prefetch() -> Prefetch:
     )
 
 
-def practice_panels(*, accesses: list[TaskAccess], user: AnyUser) -> list[PracticePanel]:
+def practice_panels(
+    *, accesses: list[TaskAccess], user: AnyUser, drafts: Mapping[int, Mapping[str, str]] | None = None
+) -> list[PracticePanel]:
     """Panels for tasks the viewer may open. Constant queries whatever the number of tasks and
-    runs: the files, the history, the last runs' files and results."""
+    runs: the files, the history, the last runs' files and results; one cache read for the
+    sandbox's availability. ``drafts`` (task id → files) is code the student sent that was not
+    run (a refused run): the editor shows it over the last run's code, so it is not lost."""
     if not accesses:
         return []
+    drafts = drafts or {}
     tasks = [access.task for access in accesses]
+    sandbox = practical_runs_availability(runtimes=[task.runtime for task in tasks])
     prefetch_related_objects(tasks, _files_prefetch())
     history = submission_history(user=user, task_ids=[task.pk for task in tasks])
     latest_ids = [rows[0].submission.pk for rows in history.values() if rows]
@@ -215,7 +232,8 @@ def practice_panels(*, accesses: list[TaskAccess], user: AnyUser) -> list[Practi
     for access in accesses:
         task = access.task
         last = latest.get(task.pk)
-        files, data = _editor_files(task, last.files if last is not None else None)
+        last_files = dict(last.files) if last is not None and isinstance(last.files, dict) else {}
+        files, data = _editor_files(task, {**last_files, **drafts.get(task.pk, {})})
         run = None
         if last is not None:
             rows = result_rows(
@@ -238,6 +256,7 @@ def practice_panels(*, accesses: list[TaskAccess], user: AnyUser) -> list[Practi
                 public_tests=expected_tests(task.public_tests),
                 history=history.get(task.pk, []),
                 latest=run,
+                sandbox=sandbox[task.runtime],
             )
         )
     return panels
@@ -297,10 +316,11 @@ class PracticeTaskDetail:
     public_tests: list[str]
     can_run: bool
     run_refusal: str | None
+    sandbox: RunAvailability
 
 
 def practice_task_detail(*, access: TaskAccess) -> PracticeTaskDetail:
-    """One query: the task's files (their reference content is not loaded)."""
+    """One query: the task's files (their reference content is not loaded); one cache read."""
     task = access.task
     prefetch_related_objects([task], _files_prefetch())
     files, data = _editor_files(task, None)
@@ -311,4 +331,5 @@ def practice_task_detail(*, access: TaskAccess) -> PracticeTaskDetail:
         public_tests=expected_tests(task.public_tests),
         can_run=access.can_run,
         run_refusal=access.run_refusal,
+        sandbox=practical_runs_availability(runtimes=[task.runtime])[task.runtime],
     )

@@ -3,7 +3,9 @@ and results, and the changes between two runs. Parse the request, authorize on t
 call one service or selector, render. ``request.htmx`` picks the fragment or the page.
 
 Errors: 404 (not visible: someone else's run looks missing), 403 (not enrolled, the course's
-team trying to run), 400 (refused: an unknown or too large file, too many runs waiting).
+team trying to run), 400 (refused: an unknown or too large file, too many runs waiting), 503
+(the sandbox workers cannot run the task now: the page says so up front and disables the
+buttons; a run posted anyway is refused and the editor keeps the code that was sent).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from courses.views import forbidden
 from exams import practice_selectors, run_selectors
 from exams.models import PracticalTask, Submission
 from exams.practice_services import practice_run_create
+from exams.sandbox_health import RunsUnavailable
 from lessons.models import Lesson
 
 
@@ -80,14 +83,25 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     access = _task_or_404(request, task_id)
     if access.refusal is not None:
         return forbidden(request, message=access.refusal, viewer=access.viewer)
-    panel = practice_selectors.practice_panels(accesses=[access], user=request.user)[0]
+    return _task_page(request, access)
+
+
+def _task_page(
+    request: HttpRequest,
+    access: practice_selectors.TaskAccess,
+    *,
+    draft: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    drafts = {access.task.pk: draft} if draft else None
+    panel = practice_selectors.practice_panels(accesses=[access], user=request.user, drafts=drafts)[0]
     context = {
         "panel": panel,
         "task": access.task,
         "course": access.task.course,
         "lesson": access.task.lesson,
     }
-    return render(request, "exams/task_detail.html", context)
+    return render(request, "exams/task_detail.html", context, status=status)
 
 
 def _run_refused(request: HttpRequest, *, task_id: int, message: str, status: int) -> HttpResponse:
@@ -114,6 +128,11 @@ def task_run(request: HttpRequest, task_id: int) -> HttpResponse:
         )
     except PermissionDeniedError as exc:
         return _run_refused(request, task_id=task_id, message=exc.message, status=403)
+    except RunsUnavailable as exc:  # the sandbox cannot run it now: nothing was stored
+        if request.htmx:  # the editor is not swapped: the code stays in it
+            return _run_refused(request, task_id=task_id, message=exc.message, status=503)
+        messages.error(request, exc.message)
+        return _task_page(request, access, draft=files, status=503)  # the code that was sent
     except ApplicationError as exc:  # a bad file, or too many runs waiting
         return _run_refused(request, task_id=task_id, message=exc.message, status=400)
     if not request.htmx:

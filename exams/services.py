@@ -23,7 +23,16 @@ from accounts.models import User
 from core.exceptions import ApplicationError
 from exams import grading
 from exams.models import PracticalTask, Sitting, Submission, TaskFile, TestResult
-from exams.sandbox import Limits, RunReport, SandboxError, TestModule, expected_tests, run_tests
+from exams.sandbox import (
+    Limits,
+    RunReport,
+    SandboxError,
+    SandboxRefused,
+    TestModule,
+    expected_tests,
+    run_tests,
+)
+from exams.sandbox_health import practical_run_availability
 from exams.tasks import submission_run_task, task_check_reference_task
 
 logger = logging.getLogger(__name__)
@@ -64,7 +73,10 @@ def submission_create(
     with its starter content. Raises ApplicationError when the kind is not check/submit, the
     task is not published, a name is not one of the task's editable files, a file is not text
     or is larger than SANDBOX_MAX_FILE_BYTES, the sitting is someone else's, or the user
-    already has SANDBOX_MAX_PENDING_PER_USER runs waiting. The run itself is queued on commit.
+    already has SANDBOX_MAX_PENDING_PER_USER runs waiting; RunsUnavailable (nothing stored)
+    when the sandbox workers reported that they cannot run the task's runtime
+    (``sandbox_health.practical_run_availability``: a run would only fail; when no worker has
+    reported, the run is queued and waits). The run itself is queued on commit.
     """
     if kind not in (Submission.Kind.CHECK, Submission.Kind.SUBMIT):
         raise ApplicationError(_("Unknown kind of run."))
@@ -72,6 +84,9 @@ def submission_create(
         raise ApplicationError(_("This task is not open for submissions."))
     if sitting is not None and sitting.user_id != user.pk:
         raise ApplicationError(_("This exam sitting is not yours."))
+    availability = practical_run_availability(runtime=task.runtime)
+    if availability.unavailable:
+        raise availability.refusal()
     editable = {f.path: f for f in TaskFile.objects.filter(task=task, kind=TaskFile.Kind.EDITABLE)}
     unknown = sorted(set(files) - set(editable))
     if unknown:
@@ -137,10 +152,27 @@ def _submission_finish(*, submission: Submission, token, report: RunReport | Non
         return current
 
 
+def _submission_requeue(*, submission: Submission, token) -> Submission:
+    """Put a submission this run started back in the queue (running → queued)."""
+    with transaction.atomic():
+        current = Submission.objects.select_for_update().get(pk=submission.pk)
+        if current.status != Submission.Status.RUNNING or current.started_at != token:
+            return current
+        current.status = Submission.Status.QUEUED
+        current.started_at = None
+        current.save(update_fields=["status", "started_at", "updated_at"])
+        return current
+
+
 def submission_run(*, submission: Submission) -> Submission:
     """Run a queued submission in the sandbox and grade it: status running → done, with one
     TestResult per test and (for ``submit``) the score; or → error with the reason when the
     sandbox refuses to run (fail closed: no isolation here) or the request is invalid.
+
+    The graded submission of an exam sitting (kind ``submit`` with a sitting) is the exception
+    to "refused → error": the student's exam must not fail because a grading host has no
+    sandbox, so it goes back to queued and waits (``sitting_grading.sitting_grade`` leaves the
+    sitting grading, and the stuck-grading sweep queues it again until a worker can run it).
 
     Idempotent: a done or errored submission is returned unchanged; one left running by a
     killed worker loses its partial results and runs again; when two workers run the same
@@ -174,6 +206,14 @@ def submission_run(*, submission: Submission) -> Submission:
             modules=modules,
             limits=_task_limits(task),
         )
+    except SandboxRefused as exc:
+        if kind == Submission.Kind.SUBMIT and current.sitting_id is not None:
+            logger.warning(
+                "exam submission %s waits: the sandbox refused to run it here: %s", current.pk, exc
+            )
+            return _submission_requeue(submission=current, token=token)
+        logger.warning("submission %s was not run: %s", current.pk, exc)
+        return _submission_finish(submission=current, token=token, report=None, error=str(exc))
     except SandboxError as exc:
         logger.warning("submission %s was not run: %s", current.pk, exc)
         return _submission_finish(submission=current, token=token, report=None, error=str(exc))
@@ -184,8 +224,9 @@ def submission_run(*, submission: Submission) -> Submission:
 # Practical tasks: the reference check and publishing
 
 
-def _task_fingerprint(task: PracticalTask) -> str:
-    """Everything a reference check depends on, hashed: a check of an older version is void."""
+def task_fingerprint(task: PracticalTask) -> str:
+    """Everything a reference check depends on (runtime, limits, tests, weights, files), hashed:
+    a check of an older version is void, and a change of it needs a new check."""
     files = list(
         TaskFile.objects.filter(task=task)
         .order_by("path")
@@ -225,7 +266,7 @@ def task_check_reference(*, task: PracticalTask) -> PracticalTask:
     log says why. If the task was edited while the check ran, nothing is recorded (the edit
     must queue a new check). Runs in the sandbox worker (``task_check_reference_task``).
     """
-    fingerprint = _task_fingerprint(task)
+    fingerprint = task_fingerprint(task)
     files = {}
     for f in TaskFile.objects.filter(task=task):
         files[f.path] = f.reference if f.kind == TaskFile.Kind.EDITABLE else f.content
@@ -252,7 +293,7 @@ def task_check_reference(*, task: PracticalTask) -> PracticalTask:
         log = "\n".join([*(f"PROBLEM: {p}" for p in problems), grading.report_summary(report)])
     with transaction.atomic():
         current = PracticalTask.objects.select_for_update().get(pk=task.pk)
-        if _task_fingerprint(current) != fingerprint:
+        if task_fingerprint(current) != fingerprint:
             return current
         current.reference_check = verdict
         current.reference_check_log = log
@@ -285,5 +326,15 @@ def task_publish(*, task: PracticalTask) -> PracticalTask:
         )
     if task.status != PracticalTask.Status.PUBLISHED:
         task.status = PracticalTask.Status.PUBLISHED
+        task.save(update_fields=["status", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_unpublish(*, task: PracticalTask) -> PracticalTask:
+    """Close the task to students (back to draft); their submissions stay. Idempotent."""
+    task = PracticalTask.objects.select_for_update().get(pk=task.pk)
+    if task.status != PracticalTask.Status.DRAFT:
+        task.status = PracticalTask.Status.DRAFT
         task.save(update_fields=["status", "updated_at"])
     return task

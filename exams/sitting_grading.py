@@ -8,6 +8,7 @@ a practical task, AWAITING_MANUAL when theory answers or cases wait for the grad
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,12 +23,17 @@ from exams.services import submission_run
 from exams.sitting_selectors import ScoreParts, final_submission, score_parts, sitting_ids_stuck_in_grading
 from exams.tasks import sitting_grade_task
 
+logger = logging.getLogger(__name__)
+
 
 def sitting_grade(*, sitting_id: int) -> Sitting | None:
     """Grade the automatic part of a submitted sitting: run its practical submission in the
     sandbox (``submission_run``), then compute the score and move the sitting to GRADED (a
     ticket with only a practical task) or AWAITING_MANUAL (theory answers or cases wait for
-    the grading desk, or the code could not be run), and notify the student.
+    the grading desk, or the code could not be run), and notify the student. When the sandbox
+    refuses to run here (no isolation, runtime missing: infrastructure, not the student's
+    code), the practical submission goes back to the queue and the sitting stays GRADING: the
+    stuck-grading sweep (``sittings_requeue_stuck_grading``) queues it again until it runs.
 
     Idempotent and safe after a crash: SUBMITTED → GRADING in one transaction; the run is
     idempotent (a run left by a killed worker starts over); the result is written under the row
@@ -47,6 +53,11 @@ def sitting_grade(*, sitting_id: int) -> Sitting | None:
     final = final_submission(sitting=sitting)
     if final is not None and final.status not in (Submission.Status.DONE, Submission.Status.ERROR):
         final = submission_run(submission=final)
+        if final.status == Submission.Status.QUEUED:
+            # No sandbox on this host (the run went back to the queue): the sitting stays
+            # grading, and the stuck-grading sweep queues it again until a worker can run it.
+            logger.warning("sitting %s: its practical part waits for a worker with a sandbox", sitting_id)
+            return sitting
 
     with transaction.atomic():
         sitting = (

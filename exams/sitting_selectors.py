@@ -41,6 +41,7 @@ from exams.run_selectors import (
     viewer_can_review,
 )
 from exams.sandbox import expected_tests
+from exams.sandbox_health import RunAvailability, practical_run_availability
 
 if TYPE_CHECKING:
     from courses.permissions import AnyUser
@@ -290,6 +291,14 @@ class PracticalPart:
     history: list[HistoryRow]
     latest: RunView | None  # the last run (a check while in progress)
     final: RunView | None  # the graded run, once submitted
+    saved_at: datetime | None  # when the code in ``files`` was saved (None: the starter code)
+    sandbox: RunAvailability | None = None  # can the sandbox workers run the task's runtime now
+
+    @property
+    def runs_unavailable(self) -> bool:
+        """The sandbox workers cannot run the task now: "Run checks" is off (the theory, the
+        code's autosave and the submit are not), and the graded run waits for a worker."""
+        return self.sandbox is not None and self.sandbox.unavailable
 
 
 @dataclass
@@ -366,11 +375,14 @@ def _practical_part(*, access: SittingAccess, full: bool) -> PracticalPart | Non
         hidden = PracticalTask.objects.values_list("hidden_tests", flat=True).get(pk=task.pk)
     latest = runs.get(history[0].submission.pk) if history else None
     final = runs.get(final_row.submission.pk) if final_row is not None else None
-    last_files = latest.files if latest is not None else {}
+    # The code saved on the sitting (autosave, runs, submit); a sitting from before code was
+    # saved on it shows the code of its last run.
+    saved_files = sitting.code or (latest.files if latest is not None else {})
+    saved_at = sitting.code_saved_at or (latest.created_at if latest is not None else None)
     editable, data = [], []
     for task_file in files:
         if task_file.kind == TaskFile.Kind.EDITABLE:
-            content = last_files.get(task_file.path, task_file.starter)
+            content = saved_files.get(task_file.path, task_file.starter)
             editable.append(
                 EditorFile(path=task_file.path, content=str(content), mode=editor_mode(task_file.path))
             )
@@ -386,13 +398,15 @@ def _practical_part(*, access: SittingAccess, full: bool) -> PracticalPart | Non
         if latest is not None and latest is not final
         else None,
         final=_run_view(final, results, full=full, hidden=hidden),
+        saved_at=saved_at,
+        sandbox=practical_run_availability(runtime=task.runtime),
     )
 
 
 def sitting_page(*, access: SittingAccess, now: datetime | None = None) -> SittingPage:
     """Everything the sitting page shows: theory questions with the saved answers (and the
     reference answers when shown), the cases with the analyses, the practical task with the
-    editor's files, the last run and the graded run, the score by part. A fixed number of
+    code saved last, the last run and the graded run, the score by part. A fixed number of
     queries whatever the number of runs."""
     now = now or timezone.now()
     sitting = access.sitting
@@ -439,4 +453,9 @@ def sitting_page(*, access: SittingAccess, now: datetime | None = None) -> Sitti
 
 def sitting_list_for_exam(*, exam: Exam) -> list[Sitting]:
     """Every sitting of an exam with its student and ticket, for the course's team."""
-    return list(Sitting.objects.filter(exam=exam).select_related("user", "ticket").order_by("user__username"))
+    return list(
+        Sitting.objects.filter(exam=exam)
+        .select_related("user", "ticket")
+        .defer("code")  # the list shows no code
+        .order_by("user__username")
+    )

@@ -5,12 +5,17 @@ Every write locks the sitting row (``select_for_update``) and checks the deadlin
 server. Drawing locks the exam row, so concurrent draws see each other and tickets stay
 balanced. Grading is queued with ``transaction.on_commit`` and is idempotent.
 
-The practical part of a submitted sitting is a Submission of kind ``submit`` holding the code
-the student sent with the submit (or, when nothing came with it — the deadline sweep, a
-no-JavaScript save — the code of their last run); ``exams.sitting_grading.sitting_grade`` runs
-it in the sandbox and moves the sitting to GRADED (practical only) or AWAITING_MANUAL (theory
-answers and cases go to the grading desk, which calls ``sitting_recompute_score`` and
-publishes the final grade).
+The practical task's code is saved on the sitting (``Sitting.code``) by the editor's autosave,
+by every "Run checks" and by the "Save" button; the practical part of a submitted sitting is a
+Submission of kind ``submit`` holding the code the student sent with the submit (or, when
+nothing came with it — the deadline sweep — the code they saved last);
+``exams.sitting_grading.sitting_grade`` runs it in the sandbox and moves the sitting to GRADED
+(practical only) or AWAITING_MANUAL (theory answers and cases go to the grading desk, which
+calls ``sitting_recompute_score`` and publishes the final grade).
+
+When the sandbox workers cannot run the task's runtime (``exams.sandbox_health``), "Run checks"
+is refused (the code is still saved) but the sitting stays answerable and the submit is never
+refused: its practical part waits in the queue until a worker can run it.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from exams.models import (
     TicketCase,
     TicketQuestion,
 )
+from exams.sandbox_health import RunsUnavailable
 from exams.services import submission_create
 from exams.sitting_selectors import (
     exam_window_refusal,
@@ -219,6 +225,7 @@ def _already_submitted() -> SittingClosed:
 
 @dataclass
 class SavedWork:
+    sitting: Sitting
     answers: list[SittingAnswer]
     cases: list[CaseSubmission]
 
@@ -234,8 +241,15 @@ def _text_check(value: object) -> str:
 
 
 def _work_write(
-    *, sitting: Sitting, answers: Mapping[int, object], cases: Mapping[int, object], now: datetime
+    *,
+    sitting: Sitting,
+    answers: Mapping[int, object],
+    cases: Mapping[int, object],
+    files: Mapping[str, object] | None = None,
+    now: datetime,
 ) -> SavedWork:
+    if files is not None:
+        _code_write(sitting=sitting, files=files, now=now)
     saved_answers: list[SittingAnswer] = []
     if answers:
         rows = {
@@ -275,7 +289,19 @@ def _work_write(
             analysis.saved_at = now
             analysis.save(update_fields=["analysis_md", "saved_at", "updated_at"])  # renders the Markdown
             saved_cases.append(analysis)
-    return SavedWork(answers=saved_answers, cases=saved_cases)
+    return SavedWork(sitting=sitting, answers=saved_answers, cases=saved_cases)
+
+
+def _code_write(*, sitting: Sitting, files: Mapping[str, object], now: datetime) -> None:
+    """Store the practical task's files on the locked sitting, over the code saved before.
+    Raises InvalidWork (no practical task, a file not the task's, not text or too large)."""
+    task = sitting.ticket.task
+    if task is None:
+        raise InvalidWork(_("Your ticket has no practical task."))
+    base = _last_saved_files(sitting=sitting, starters=_editable_files(task))
+    sitting.code = _files_clean(files=files, base=base)
+    sitting.code_saved_at = now
+    sitting.save(update_fields=["code", "code_saved_at", "updated_at"])
 
 
 def sitting_work_save(
@@ -284,15 +310,18 @@ def sitting_work_save(
     user: User,
     answers: Mapping[int, object] | None = None,
     cases: Mapping[int, object] | None = None,
+    files: Mapping[str, object] | None = None,
     now: datetime | None = None,
 ) -> SavedWork:
-    """Save theory answers (question id → text) and case analyses (case id → Markdown) of the
-    user's sitting, all or none.
+    """Save theory answers (question id → text), case analyses (case id → Markdown) and the
+    practical task's code (editable file name → text; a file left out keeps its saved code) of
+    the user's sitting, all or none.
 
     Needs the sitting in progress, before its deadline, and an active enrollment. A write after
     the deadline submits the sitting as it was saved and raises SittingDeadlinePassed. Raises
     Sitting.DoesNotExist (not the user's), SittingClosed (submitted), NotEnrolled, and
-    ApplicationError (a question or case not in the ticket, a text that is too long).
+    InvalidWork (a question or case not in the ticket, a text that is too long, code for a
+    ticket without a practical task, a file that is not the task's, not text or too large).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -302,7 +331,9 @@ def sitting_work_save(
         if not sitting_is_expired(sitting=sitting, now=now):
             if not _is_active_student(user=user, course_id=sitting.exam.course_id):
                 raise _not_enrolled()
-            return _work_write(sitting=sitting, answers=answers or {}, cases=cases or {}, now=now)
+            return _work_write(
+                sitting=sitting, answers=answers or {}, cases=cases or {}, files=files, now=now
+            )
         _submit_locked(sitting=sitting, files=None, now=now)
     raise _deadline_passed()
 
@@ -321,6 +352,19 @@ def sitting_case_save(
     return sitting_work_save(sitting=sitting, user=user, cases={case_id: analysis_md}, now=now).cases[0]
 
 
+def sitting_save_code(
+    *, sitting: Sitting, user: User, files: Mapping[str, object], now: datetime | None = None
+) -> Sitting:
+    """Save the code of the ticket's practical task (the editor's autosave, the API's PUT):
+    ``files`` maps editable file names to their text, a file left out keeps its saved code.
+    Returns the sitting with ``code`` and ``code_saved_at`` set. The code is what a reload of
+    the sitting shows and what the sitting is submitted with if no code comes with the submit.
+    Same rules as the theory answers' autosave (see ``sitting_work_save``): refused after the
+    submit (SittingClosed) and after the deadline (SittingDeadlinePassed: the sitting is then
+    submitted with the code saved before)."""
+    return sitting_work_save(sitting=sitting, user=user, files=files, now=now).sitting
+
+
 # ---------------------------------------------------------------------------------------------
 # The practical task: checks during the sitting, the code at submit
 
@@ -329,14 +373,19 @@ def sitting_run_check(
     *, sitting: Sitting, user: User, files: Mapping[str, str], now: datetime | None = None
 ) -> Submission:
     """Run the public tests of the ticket's practical task on the user's files (a Submission of
-    kind ``check`` with the sitting set, queued on commit). Its files also become the code the
-    sitting is submitted with if the student sends none at submit.
+    kind ``check`` with the sitting set, queued on commit); a file left out runs with its saved
+    code. The run's files are saved as the sitting's code too (see ``sitting_save_code``): the
+    code the sitting is submitted with if the student sends none at submit.
 
     Same conditions as ``sitting_work_save`` (a run after the deadline submits the sitting and
     raises SittingDeadlinePassed); ApplicationError when the ticket has no practical task and
     for whatever ``submission_create`` refuses (unknown file, too large, too many runs waiting).
+    When the sandbox workers cannot run the task (``RunsUnavailable``) nothing is queued but
+    the files are still saved as the sitting's code, then RunsUnavailable is raised: a refused
+    run never loses the student's code, and the sitting can still be answered and submitted.
     """
     now = now or timezone.now()
+    refused: RunsUnavailable | None = None
     with transaction.atomic():
         sitting = _sitting_locked(sitting_id=sitting.pk, user=user)
         if sitting.status != Sitting.Status.IN_PROGRESS:
@@ -347,10 +396,27 @@ def sitting_run_check(
             task = sitting.ticket.task
             if task is None:
                 raise ApplicationError(_("Your ticket has no practical task."))
-            return submission_create(
-                task=task, user=user, files=files, kind=Submission.Kind.CHECK, sitting=sitting
-            )
-        _submit_locked(sitting=sitting, files=None, now=now)
+            saved = _last_saved_files(sitting=sitting, starters=_editable_files(task))
+            try:
+                with transaction.atomic():  # a savepoint: a refused run stores nothing
+                    submission = submission_create(
+                        task=task,
+                        user=user,
+                        files={**saved, **files},
+                        kind=Submission.Kind.CHECK,
+                        sitting=sitting,
+                    )
+            except RunsUnavailable as exc:
+                _code_write(sitting=sitting, files=files, now=now)
+                refused = exc
+            else:
+                sitting.code, sitting.code_saved_at = submission.files, now
+                sitting.save(update_fields=["code", "code_saved_at", "updated_at"])
+                return submission
+        else:
+            _submit_locked(sitting=sitting, files=None, now=now)
+    if refused is not None:
+        raise refused  # after the commit: the code is saved
     raise _deadline_passed()
 
 
@@ -364,17 +430,18 @@ def _editable_files(task: PracticalTask) -> dict[str, str]:
 
 
 def _last_saved_files(*, sitting: Sitting, starters: Mapping[str, str]) -> dict[str, str]:
-    """The code of the sitting's last run, over the starter files."""
-    last = (
+    """The code the student last saved (``Sitting.code``; for a sitting from before code was
+    saved on it, the code of its last run), over the starter files."""
+    saved = sitting.code or (
         Submission.objects.filter(sitting=sitting)
         .order_by("-created_at", "-id")
         .values_list("files", flat=True)
         .first()
     )
     files = dict(starters)
-    if isinstance(last, dict):
+    if isinstance(saved, dict):
         files.update(
-            {path: content for path, content in last.items() if path in starters and isinstance(content, str)}
+            {path: text for path, text in saved.items() if path in starters and isinstance(text, str)}
         )
     return files
 
@@ -403,18 +470,24 @@ def _files_clean(*, files: Mapping[str, object], base: Mapping[str, str]) -> dic
 
 def _submit_locked(*, sitting: Sitting, files: Mapping[str, object] | None, now: datetime) -> None:
     """Submit a locked in-progress sitting: lock its cases, store the practical code as the
-    submission to grade (``files`` over the last run's code), queue grading after commit."""
+    submission to grade (``files`` over the code saved last, which they replace), queue grading
+    after commit."""
     sitting.status = Sitting.Status.SUBMITTED
     sitting.submitted_at = now
-    sitting.save(update_fields=["status", "submitted_at", "updated_at"])
-    CaseSubmission.objects.filter(sitting=sitting, status=CaseSubmission.Status.DRAFT).update(
-        status=CaseSubmission.Status.SUBMITTED, submitted_at=now, updated_at=now
-    )
+    fields = ["status", "submitted_at", "updated_at"]
     task = sitting.ticket.task
+    code = None
     if task is not None:
         code = _last_saved_files(sitting=sitting, starters=_editable_files(task))
         if files is not None:
             code = _files_clean(files=files, base=code)
+            sitting.code, sitting.code_saved_at = code, now
+            fields += ["code", "code_saved_at"]
+    sitting.save(update_fields=fields)
+    CaseSubmission.objects.filter(sitting=sitting, status=CaseSubmission.Status.DRAFT).update(
+        status=CaseSubmission.Status.SUBMITTED, submitted_at=now, updated_at=now
+    )
+    if task is not None and code is not None:
         # Created here, not with submission_create: the exam's submit is never refused for the
         # pending-runs limit, and its run is part of grading the sitting (sitting_grade_task).
         final = Submission(
@@ -441,8 +514,9 @@ def sitting_submit(
     Idempotent: a sitting already submitted is returned as it is; (sitting, False). The work
     sent along is saved when it arrives by the deadline (plus SUBMIT_GRACE for the submit the
     page sends at the deadline) and ignored after that: the sitting is then submitted as it was
-    saved. Code not sent is the code of the last run. Raises Sitting.DoesNotExist (not the
-    user's) and ApplicationError for invalid work (the sitting then stays open).
+    saved. Code not sent is the code saved last (autosave, the last run). Raises
+    Sitting.DoesNotExist (not the user's) and ApplicationError for invalid work (the sitting
+    then stays open).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -460,7 +534,7 @@ def sitting_submit(
 
 def sitting_close_if_expired(*, sitting_id: int, now: datetime | None = None) -> bool:
     """Submit the sitting if it is in progress past its deadline (with the work saved by then
-    and the code of its last run); True when it did. Skips a sitting locked by a concurrent
+    and the code saved last); True when it did. Skips a sitting locked by a concurrent
     write (the next sweep gets it). Idempotent."""
     now = now or timezone.now()
     with transaction.atomic():

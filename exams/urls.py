@@ -61,6 +61,7 @@ urlpatterns = [
         exam_views.sitting_case_save,
         name="sitting-case-save",
     ),
+    path("sittings/<int:sitting_id>/code/", exam_views.sitting_code_save, name="sitting-code-save"),
     path("sittings/<int:sitting_id>/checks/", exam_views.sitting_check, name="sitting-check"),
     path("sittings/<int:sitting_id>/submit/", exam_views.sitting_submit, name="sitting-submit"),
     path("sittings/<int:sitting_id>/status/", exam_views.sitting_status, name="sitting-status"),

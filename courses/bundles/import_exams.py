@@ -25,6 +25,7 @@ from exams.models import (
     TicketCase,
     TicketQuestion,
 )
+from exams.services import task_fingerprint, task_request_reference_check
 
 _TASK_FIELDS = (
     "title",
@@ -42,16 +43,16 @@ _TASK_FIELDS = (
 
 
 def import_tasks(ctx: ImportContext) -> None:
-    """Tasks and their files. A task whose tests or files changed has its reference check reset
-    (the reference solution has to be run again). Tasks gone from the bundle become drafts."""
+    """Tasks and their files. A new task, or one whose tests, files, runtime or limits changed,
+    has its reference check reset and a new one queued on the sandbox queue when the import
+    commits (``exams.services.task_request_reference_check``; none in a dry run); an unchanged
+    task keeps its check. Tasks gone from the bundle become drafts."""
     current = {task.key: task for task in ctx.course.practical_tasks.prefetch_related("files")}
     for key, data in ctx.bundle.tasks.items():
         existing = current.get(key)
-        files = {spec.path: spec for spec in data["files"]}
         old_files = {f.path: f for f in existing.files.all()} if existing else {}
+        before = task_fingerprint(existing) if existing is not None else None
         values = {name: data[name] for name in _TASK_FIELDS}
-        if existing is not None and _code_changed(existing, old_files, data, files):
-            values |= {"reference_check": PracticalTask.ReferenceCheck.UNCHECKED, "reference_check_log": ""}
         task = upsert(
             PracticalTask,
             existing,
@@ -83,6 +84,7 @@ def import_tasks(ctx: ImportContext) -> None:
                 task=task,
                 path=spec.path,
             )
+        files = {spec.path for spec in data["files"]}
         for path, old in old_files.items():
             if path not in files:
                 delete_unless_in_use(
@@ -92,25 +94,14 @@ def import_tasks(ctx: ImportContext) -> None:
                     kind="task files",
                     label=f"file {path} of task {key}",
                 )
+        if before is None or task_fingerprint(task) != before:
+            task_request_reference_check(task=task)
+            ctx.report.notes.append(f"task {key}: reference check queued (new or changed)")
     for key, task in current.items():
         if key not in ctx.bundle.tasks and task.status != PracticalTask.Status.DRAFT:
             task.status = PracticalTask.Status.DRAFT
             task.save(update_fields=["status", "updated_at"])
             ctx.report.note("tasks", "unpublished", f"task {key}: not in the bundle; set to draft")
-
-
-def _code_changed(
-    task: PracticalTask, old_files: dict[str, TaskFile], data: Record, files: dict[str, Any]
-) -> bool:
-    if task.public_tests != data["public_tests"] or task.hidden_tests != data["hidden_tests"]:
-        return True
-    if set(old_files) != set(files):
-        return True
-    return any(
-        (old.kind, old.starter, old.reference, old.content)
-        != (files[path].kind, files[path].starter, files[path].reference, files[path].content)
-        for path, old in old_files.items()
-    )
 
 
 def import_cases(ctx: ImportContext) -> None:

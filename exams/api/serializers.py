@@ -99,6 +99,17 @@ class PracticeRunSummarySerializer(serializers.Serializer):
     previous_id = serializers.IntegerField(allow_null=True, help_text="The run before it, to compare with.")
 
 
+@extend_schema_serializer(component_name="PracticeSandbox")
+class SandboxAvailabilitySerializer(serializers.Serializer):
+    state = InlineChoiceField(
+        choices=["available", "unavailable", "unknown"],
+        help_text="available: a sandbox worker can run the task; unavailable: runs are refused (503) "
+        "until the sandbox is fixed; unknown: no worker has reported yet, runs are accepted and wait "
+        "in the queue.",
+    )
+    reason = serializers.CharField(help_text="Why runs are refused; empty unless unavailable.")
+
+
 @extend_schema_serializer(component_name="PracticeTaskInfo")
 class TaskInfoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -120,8 +131,11 @@ class PracticeTaskSerializer(serializers.Serializer):
     public_tests = serializers.ListField(
         child=serializers.CharField(), help_text="Names of the public tests."
     )
-    can_run = serializers.BooleanField()
+    can_run = serializers.BooleanField(
+        help_text="The user may run the task (see sandbox: whether it can run now)."
+    )
     run_refusal = serializers.CharField(allow_null=True)
+    sandbox = SandboxAvailabilitySerializer()
 
 
 @extend_schema_serializer(component_name="ExamSittingTheory")
@@ -159,7 +173,12 @@ class SittingCaseSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="ExamSittingPractical")
 class SittingPracticalSerializer(serializers.Serializer):
     task = TaskInfoSerializer()
-    files = PracticeFileSerializer(many=True, help_text="The editable files with the code of the last run.")
+    files = PracticeFileSerializer(
+        many=True, help_text="The editable files with the code saved last (autosave, a run, the submit)."
+    )
+    saved_at = serializers.DateTimeField(
+        allow_null=True, help_text="When that code was saved; null: the starter code."
+    )
     data_files = serializers.ListField(child=serializers.CharField())
     public_tests = serializers.ListField(child=serializers.CharField())
     latest_run = PracticeRunSerializer(source="latest", allow_null=True)
@@ -167,6 +186,11 @@ class SittingPracticalSerializer(serializers.Serializer):
         source="final", allow_null=True, help_text="The graded run, once submitted."
     )
     runs = PracticeRunSummarySerializer(source="history", many=True)
+    sandbox = SandboxAvailabilitySerializer(
+        allow_null=True,
+        help_text='Whether "Run checks" can run now; when unavailable, the submit is still accepted and '
+        "its hidden tests wait for the sandbox.",
+    )
 
 
 @extend_schema_serializer(component_name="ExamSitting")
@@ -206,6 +230,11 @@ class RunCreateInputSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="ExamSittingCheckInput")
 class SittingCheckInputSerializer(serializers.Serializer):
     files = files_field(required=False, default=dict)
+
+
+@extend_schema_serializer(component_name="ExamSittingCodeInput")
+class SittingCodeInputSerializer(serializers.Serializer):
+    files = files_field()
 
 
 @extend_schema_serializer(component_name="ExamSittingAnswerInput")

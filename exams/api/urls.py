@@ -21,6 +21,7 @@ urlpatterns = [
         views.SittingCaseSaveApi.as_view(),
         name="sitting-case-save",
     ),
+    path("sittings/<int:sitting_id>/code/", views.SittingCodeSaveApi.as_view(), name="sitting-code-save"),
     path("sittings/<int:sitting_id>/checks/", views.SittingCheckCreateApi.as_view(), name="sitting-check"),
     path("sittings/<int:sitting_id>/submit/", views.SittingSubmitApi.as_view(), name="sitting-submit"),
 ]

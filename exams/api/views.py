@@ -2,7 +2,10 @@
 selector → serialize. Errors are ``{"detail": "..."}``: 400 (bad input, a refused run), 403
 (not enrolled; the course's team, who may only read), 404 (not visible: someone else's run
 or sitting looks missing), 409 (the exam or sitting state refuses it: window closed, already
-submitted, deadline passed). Never a 500 for bad input."""
+submitted, deadline passed), 503 with ``"code": "sandbox_unavailable"`` (a run while the
+sandbox workers cannot run the task: nothing was queued; a sitting's code was saved all the
+same). Whether runs are possible now is in the task's and the sitting's ``sandbox`` field.
+Never a 500 for bad input."""
 
 from __future__ import annotations
 
@@ -28,11 +31,16 @@ from exams.api.serializers import (
     SittingAnswerInputSerializer,
     SittingCaseInputSerializer,
     SittingCheckInputSerializer,
+    SittingCodeInputSerializer,
     SittingSerializer,
     SittingSubmitInputSerializer,
 )
 from exams.models import Exam, PracticalTask, Sitting, Submission
 from exams.practice_services import practice_run_create
+from exams.sandbox_health import RunsUnavailable
+
+SANDBOX_UNAVAILABLE = "sandbox_unavailable"
+RUN_ERRORS = {**ERRORS, 503: ERRORS[409]}
 
 
 class ExamsApi(KafedraApi):
@@ -42,6 +50,11 @@ class ExamsApi(KafedraApi):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, services.InvalidWork):
             return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        if isinstance(exc, RunsUnavailable):
+            return Response(
+                {"detail": exc.message, "code": SANDBOX_UNAVAILABLE},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
         return super().handle_exception(exc)
 
     @staticmethod
@@ -95,12 +108,13 @@ class PracticeTaskDetailApi(ExamsApi):
 
 class PracticeRunCreateApi(ExamsApi):
     """Queue a run of the user's files: ``check`` (public tests) or ``submit`` (hidden tests,
-    scored). Poll the run until its status is ``done`` or ``error``."""
+    scored). Poll the run until its status is ``done`` or ``error``. 503 when the sandbox
+    workers cannot run the task now (nothing is queued: try again later)."""
 
     @extend_schema(
         operation_id="practice_run_create",
         request=RunCreateInputSerializer,
-        responses={202: PracticeRunSerializer, **ERRORS},
+        responses={202: PracticeRunSerializer, **RUN_ERRORS},
         examples=[
             OpenApiExample(
                 "check",
@@ -116,7 +130,7 @@ class PracticeRunCreateApi(ExamsApi):
             submission = practice_run_create(
                 task=access.task, user=request.user, files=body["files"], kind=body["kind"]
             )
-        except PermissionDeniedError:
+        except (PermissionDeniedError, RunsUnavailable):
             raise
         except ApplicationError as exc:  # an unknown or too large file, too many runs waiting
             return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
@@ -235,13 +249,41 @@ class SittingCaseSaveApi(ExamsApi):
         return Response(self.OutputSerializer({"case_id": case_id, "saved_at": analysis.saved_at}).data)
 
 
+class SittingCodeSaveApi(ExamsApi):
+    """Save the practical task's code (autosave): editable file name → text, a file left out
+    keeps its saved code. It is what the sitting shows when reopened and what it is submitted
+    with if the submit sends no code. After the deadline: 409, and the sitting is submitted
+    as it was saved."""
+
+    @extend_schema_serializer(component_name="ExamSittingCodeSaved")
+    class OutputSerializer(serializers.Serializer):
+        files = serializers.DictField(
+            child=serializers.CharField(), help_text="The code saved: every editable file with its text."
+        )
+        saved_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="sitting_code_save",
+        request=SittingCodeInputSerializer,
+        responses={200: OutputSerializer, **ERRORS},
+    )
+    def put(self, request: Request, sitting_id: int) -> Response:
+        access = self.sitting(request, sitting_id, write=True)
+        body = self.body(SittingCodeInputSerializer, request)
+        sitting = services.sitting_save_code(sitting=access.sitting, user=request.user, files=body["files"])
+        output = {"files": sitting.code, "saved_at": sitting.code_saved_at}
+        return Response(self.OutputSerializer(output).data)
+
+
 class SittingCheckCreateApi(ExamsApi):
-    """ "Run checks" during the sitting: the practical task's public tests on the given files."""
+    """ "Run checks" during the sitting: the practical task's public tests on the given files.
+    503 when the sandbox workers cannot run the task now: nothing is queued, but the files are
+    saved as the sitting's code (the sitting can still be answered and submitted)."""
 
     @extend_schema(
         operation_id="sitting_check_create",
         request=SittingCheckInputSerializer,
-        responses={202: PracticeRunSerializer, **ERRORS},
+        responses={202: PracticeRunSerializer, **RUN_ERRORS},
     )
     def post(self, request: Request, sitting_id: int) -> Response:
         access = self.sitting(request, sitting_id, write=True)
@@ -250,7 +292,7 @@ class SittingCheckCreateApi(ExamsApi):
             submission = services.sitting_run_check(
                 sitting=access.sitting, user=request.user, files=body["files"]
             )
-        except (PermissionDeniedError, services.SittingClosed):
+        except (PermissionDeniedError, services.SittingClosed, RunsUnavailable):
             raise
         except ApplicationError as exc:  # an unknown or too large file, too many runs waiting
             return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)

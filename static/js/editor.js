@@ -5,10 +5,13 @@
  * static/vendor/codemirror, loaded on demand from the URLs on the script tag that loads this
  * file) with Python or Dockerfile highlighting, and several files become tabs. The textarea
  * stays the source of truth: every change is copied back into it, so forms and HTMX requests
- * send exactly what is in the editor. Keyboard: Tab indents; Esc then Tab leaves the editor.
+ * send exactly what is in the editor, and an "input" event is dispatched on it, so autosave
+ * triggers (hx-trigger="input ...") work with or without the editor. Keyboard: Tab indents;
+ * Esc then Tab leaves the editor.
  *
  * Fragments swapped in by HTMX (a lesson's exercises, run results) are enhanced on htmx:load.
- * Runs refused with 400/403/409 carry a message fragment: it is swapped in instead of dropped.
+ * Runs refused with 400/403/409 (or 503: the sandbox cannot run code now) carry a message
+ * fragment: it is swapped in instead of dropped.
  */
 (function () {
   "use strict";
@@ -105,6 +108,8 @@
     });
     editor.on("change", function (cm) {
       cm.save();
+      // Tell the page, as typing in the plain textarea would: an exam's code autosave listens.
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
     });
   }
 
@@ -200,7 +205,8 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
     var source = event.detail.elt;
-    if ((status === 400 || status === 403 || status === 409) && source && source.closest("[data-swap-errors]")) {
+    var refused = status === 400 || status === 403 || status === 409 || status === 503;
+    if (refused && source && source.closest("[data-swap-errors]")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

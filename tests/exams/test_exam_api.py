@@ -281,6 +281,104 @@ def test_case_analysis_save(api, sitting):
     assert "<strong>why</strong>" in sitting.case_submissions.get().analysis_html
 
 
+def test_code_save_and_the_sitting_reopens_with_it(api, sitting):
+    # given
+    api.force_authenticate(sitting.user)
+    code = "def add(a, b):\n    return b + a  # SAVED\n"
+
+    # when
+    response = api.put(url("sitting-code-save", sitting.pk), {"files": {"solution.py": code}}, format="json")
+    state = api.get(url("sitting-detail", sitting.pk)).json()
+
+    # then
+    assert response.status_code == 200, response.content
+    assert response.json()["files"] == {"solution.py": code}
+    assert response.json()["saved_at"]
+    assert state["practical"]["files"][0]["content"] == code
+    assert state["practical"]["saved_at"] == response.json()["saved_at"]
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"files": ["solution.py"]},
+        {"files": {"solution.py": None}},
+        {"files": {"../escape.py": "x"}},
+        {"files": {"solution.py": "x" * 300_000}},
+    ],
+)
+def test_bad_code_bodies_are_400(api, sitting, body):
+    # given
+    api.force_authenticate(sitting.user)
+
+    # when
+    response = api.put(url("sitting-code-save", sitting.pk), body, format="json")
+
+    # then
+    assert_error(response, 400)
+    assert Sitting.objects.get(pk=sitting.pk).code == {}
+
+
+def test_a_late_code_save_is_409_and_submits_the_sitting_with_the_code_saved_before(api, sitting):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+    Sitting.objects.filter(pk=sitting.pk).update(deadline_at=timezone.now() - timedelta(seconds=1))
+    api.force_authenticate(sitting.user)
+
+    # when
+    response = api.put(url("sitting-code-save", sitting.pk), {"files": {"solution.py": "x"}}, format="json")
+
+    # then
+    assert_error(response, 409)
+    assert "Time is up" in response.json()["detail"]
+    assert Sitting.objects.get(pk=sitting.pk).status == Sitting.Status.SUBMITTED
+    assert Submission.objects.get(sitting=sitting, kind=Submission.Kind.SUBMIT).files == {
+        "solution.py": SOLUTION
+    }
+
+
+def test_a_code_save_after_the_submit_is_409(api, sitting):
+    # given
+    services.sitting_submit(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+    api.force_authenticate(sitting.user)
+
+    # when
+    response = api.put(url("sitting-code-save", sitting.pk), {"files": {"solution.py": "x"}}, format="json")
+
+    # then
+    assert_error(response, 409)
+    assert Sitting.objects.get(pk=sitting.pk).code == {"solution.py": SOLUTION}
+
+
+@pytest.mark.parametrize(("who", "status"), [("instructor", 403), ("other student", 404)])
+def test_only_the_student_saves_the_code(api, sitting, who, status):
+    # given
+    user = instructor_of(sitting.exam.course) if who == "instructor" else student_of(sitting.exam.course)
+    api.force_authenticate(user)
+
+    # when
+    response = api.put(url("sitting-code-save", sitting.pk), {"files": {"solution.py": "x"}}, format="json")
+
+    # then
+    assert_error(response, status)
+    assert Sitting.objects.get(pk=sitting.pk).code == {}
+
+
+def test_another_student_cannot_read_the_saved_code(api, sitting):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": "# MINE\n"})
+    api.force_authenticate(student_of(sitting.exam.course))
+
+    # when
+    response = api.get(url("sitting-detail", sitting.pk))
+
+    # then
+    assert response.status_code == 404
+    assert "MINE" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
@@ -380,8 +478,16 @@ def test_schema_describes_the_exam_operations_with_unique_components(api, sittin
     paths = schema["paths"]
     put = paths["/api/v1/sittings/{sitting_id}/answers/{question_id}/"]["put"]
     assert {"200", "400", "403", "404", "409"} <= set(put["responses"])
+    code_put = paths["/api/v1/sittings/{sitting_id}/code/"]["put"]
+    assert {"200", "400", "403", "404", "409"} <= set(code_put["responses"])
     assert "/api/v1/exams/{exam_id}/draw/" in paths
     assert "/api/v1/practice/tasks/{task_id}/runs/" in paths
     components = schema["components"]["schemas"]
-    assert {"ExamSitting", "PracticeRun", "PracticeTask", "ExamSittingSubmitInput"} <= set(components)
+    assert {
+        "ExamSitting",
+        "PracticeRun",
+        "PracticeTask",
+        "ExamSittingSubmitInput",
+        "ExamSittingCodeInput",
+    } <= set(components)
     assert "Output" not in components and "Input" not in components

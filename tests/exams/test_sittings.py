@@ -16,7 +16,7 @@ from accounts.models import Notification
 from courses.models import Enrollment
 from exams import sitting_grading
 from exams import sitting_services as services
-from exams.models import CaseSubmission, Exam, ExamTicket, Sitting, SittingAnswer, Submission
+from exams.models import CaseSubmission, Exam, ExamTicket, Sitting, SittingAnswer, Submission, TaskFile
 from exams.sitting_selectors import score_parts
 from tests.accounts.factories import UserFactory
 from tests.exams.exam_builders import (
@@ -340,6 +340,183 @@ def test_check_runs_belong_to_the_sitting(sitting, django_capture_on_commit_call
         {"solution.py": WRONG},
     )
     assert len(callbacks) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The practical task's code (autosave)
+
+
+def test_code_is_saved_on_the_sitting(sitting):
+    # when
+    saved = services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": WRONG})
+
+    # then
+    sitting.refresh_from_db()
+    assert sitting.code == saved.code == {"solution.py": WRONG}
+    assert sitting.code_saved_at is not None and sitting.code_saved_at == saved.code_saved_at
+    assert not Submission.objects.filter(sitting=sitting).exists()  # saving runs nothing
+
+
+def test_a_file_left_out_keeps_its_saved_code():
+    # given: a task with two editable files, one of them saved
+    exam = exam_with_tickets(tickets=1, questions=0)
+    task = exam.tickets.get().task
+    TaskFile.objects.create(task=task, path="helpers.py", kind=TaskFile.Kind.EDITABLE, starter="# help\n")
+    sitting, _created = services.sitting_draw_ticket(exam=exam, user=student_of(exam.course))
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"helpers.py": "X = 1\n"})
+
+    # when
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+
+    # then
+    sitting.refresh_from_db()
+    assert sitting.code == {"solution.py": SOLUTION, "helpers.py": "X = 1\n"}
+
+
+def test_the_saved_code_is_submitted_when_the_submit_sends_none(sitting):
+    # given: a run of older code, then newer code autosaved
+    services.sitting_run_check(sitting=sitting, user=sitting.user, files={"solution.py": WRONG})
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+
+    # when
+    services.sitting_submit(sitting=sitting, user=sitting.user)
+
+    # then
+    assert Submission.objects.get(sitting=sitting, kind=Submission.Kind.SUBMIT).files == {
+        "solution.py": SOLUTION
+    }
+
+
+def test_a_check_run_saves_its_code(sitting):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+
+    # when
+    services.sitting_run_check(sitting=sitting, user=sitting.user, files={"solution.py": WRONG})
+
+    # then
+    sitting.refresh_from_db()
+    assert sitting.code == {"solution.py": WRONG}
+
+
+def test_a_check_run_without_a_file_runs_its_saved_code():
+    # given: a task with two editable files, one of them saved
+    exam = exam_with_tickets(tickets=1, questions=0)
+    task = exam.tickets.get().task
+    TaskFile.objects.create(task=task, path="helpers.py", kind=TaskFile.Kind.EDITABLE, starter="# help\n")
+    sitting, _created = services.sitting_draw_ticket(exam=exam, user=student_of(exam.course))
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"helpers.py": "X = 1\n"})
+
+    # when
+    run = services.sitting_run_check(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+
+    # then
+    assert run.files == {"solution.py": SOLUTION, "helpers.py": "X = 1\n"}
+    sitting.refresh_from_db()
+    assert sitting.code == run.files
+
+
+def test_the_code_sent_with_the_submit_becomes_the_saved_code(sitting):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": WRONG})
+
+    # when
+    services.sitting_submit(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+
+    # then
+    sitting.refresh_from_db()
+    assert sitting.code == {"solution.py": SOLUTION}
+
+
+def test_a_late_code_save_is_rejected_and_the_sitting_is_submitted_with_the_code_saved_before(
+    sitting, django_capture_on_commit_callbacks
+):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+    late = sitting.deadline_at + timedelta(seconds=1)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with pytest.raises(services.SittingDeadlinePassed, match="Time is up"):
+            services.sitting_save_code(
+                sitting=sitting, user=sitting.user, files={"solution.py": WRONG}, now=late
+            )
+
+    # then
+    sitting.refresh_from_db()
+    assert sitting.status == Sitting.Status.SUBMITTED
+    assert sitting.code == {"solution.py": SOLUTION}
+    assert Submission.objects.get(sitting=sitting, kind=Submission.Kind.SUBMIT).files == {
+        "solution.py": SOLUTION
+    }
+    assert _grade_queued(callbacks) == 1
+
+
+def test_code_saved_exactly_at_the_deadline_is_rejected(sitting):
+    # when / then: the deadline is the first moment that is too late (as for answers and runs)
+    with pytest.raises(services.SittingDeadlinePassed):
+        services.sitting_save_code(
+            sitting=sitting, user=sitting.user, files={"solution.py": WRONG}, now=sitting.deadline_at
+        )
+    sitting.refresh_from_db()
+    assert sitting.code == {}
+
+
+def test_code_cannot_be_saved_after_the_submit(sitting):
+    # given
+    services.sitting_submit(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
+
+    # when / then
+    with pytest.raises(services.SittingClosed, match="already submitted"):
+        services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": WRONG})
+    sitting.refresh_from_db()
+    assert sitting.code == {"solution.py": SOLUTION}
+
+
+def test_another_students_code_cannot_be_written(sitting):
+    # given
+    other = student_of(sitting.exam.course)
+
+    # when / then
+    with pytest.raises(Sitting.DoesNotExist):
+        services.sitting_save_code(sitting=sitting, user=other, files={"solution.py": WRONG})
+    sitting.refresh_from_db()
+    assert sitting.code == {}
+
+
+def test_a_student_who_left_the_course_cannot_save_code(sitting):
+    # given
+    Enrollment.objects.filter(user=sitting.user).update(status=Enrollment.Status.DROPPED)
+
+    # when / then
+    with pytest.raises(services.NotEnrolled):
+        services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": WRONG})
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"../etc/passwd": "x"}, "cannot be submitted"),
+        ({"solution.py": None}, "must be text"),
+        ({"solution.py": "x" * 300_000}, "larger than"),
+    ],
+)
+def test_invalid_code_is_refused_and_nothing_is_saved(sitting, files, message):
+    # when / then
+    with pytest.raises(services.InvalidWork, match=message):
+        services.sitting_save_code(sitting=sitting, user=sitting.user, files=files)
+    sitting.refresh_from_db()
+    assert (sitting.code, sitting.code_saved_at) == ({}, None)
+
+
+def test_code_for_a_ticket_without_a_practical_task_is_refused():
+    # given
+    exam = exam_with_tickets(tickets=1, questions=1, with_task=False)
+    sitting, _created = services.sitting_draw_ticket(exam=exam, user=student_of(exam.course))
+
+    # when / then
+    with pytest.raises(services.InvalidWork, match="no practical task"):
+        services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SOLUTION})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -105,6 +105,22 @@ def test_the_team_sees_the_sittings_of_the_exam(client, exam, sitting):
     assert _detail(sitting) in html
 
 
+def test_the_exam_page_leads_the_team_to_the_grading_desk_and_students_not(client, exam):
+    # given
+    desk = f"{reverse('desk:queue', args=[exam.course.slug])}?source=exam:{exam.pk}"
+    url = reverse("exams:exam-detail", args=[exam.pk])
+
+    # when
+    client.force_login(instructor_of(exam.course))
+    as_instructor = client.get(url).content.decode()
+    client.force_login(student_of(exam.course))
+    as_student = client.get(url).content.decode()
+
+    # then
+    assert f'href="{desk}"' in as_instructor and "Grade the answers on the grading desk" in as_instructor
+    assert reverse("desk:queue", args=[exam.course.slug]) not in as_student
+
+
 def test_drawing_opens_the_sitting_and_drawing_again_opens_the_same_one(client, exam):
     # given
     client.force_login(student_of(exam.course))
@@ -209,7 +225,7 @@ def test_the_instructor_reads_the_sitting_with_the_reference_answers(client, sit
 
 
 @pytest.mark.parametrize("who", ["instructor", "other student", "anonymous"])
-@pytest.mark.parametrize("action", ["answer", "save", "check", "submit"])
+@pytest.mark.parametrize("action", ["answer", "code", "save", "check", "submit"])
 def test_only_the_student_writes_their_sitting(client, sitting, who, action):
     # given
     if who == "instructor":
@@ -219,6 +235,7 @@ def test_only_the_student_writes_their_sitting(client, sitting, who, action):
     question_id = _question_id(sitting)
     urls = {
         "answer": reverse("exams:sitting-answer-save", args=[sitting.pk, question_id]),
+        "code": reverse("exams:sitting-code-save", args=[sitting.pk]),
         "save": reverse("exams:sitting-save", args=[sitting.pk]),
         "check": reverse("exams:sitting-check", args=[sitting.pk]),
         "submit": reverse("exams:sitting-submit", args=[sitting.pk]),
@@ -236,6 +253,7 @@ def test_only_the_student_writes_their_sitting(client, sitting, who, action):
     assert sitting.status == Sitting.Status.IN_PROGRESS
     assert not SittingAnswer.objects.filter(sitting=sitting, text="hijack").exists()
     assert not Submission.objects.exists()
+    assert sitting.code == {}
 
 
 def test_autosave_saves_one_answer(client, sitting):
@@ -327,6 +345,132 @@ def test_the_save_button_saves_every_answer_without_javascript(client, sitting):
     assert {a.question_id: a.text for a in SittingAnswer.objects.filter(sitting=sitting)} == {
         i: f"A{i}" for i in ids
     }
+
+
+SAVED_CODE = "def add(a, b):\n    return b + a  # SAVED-BY-AUTOSAVE\n"
+
+
+def test_the_code_autosaves(client, sitting):
+    # given
+    client.force_login(sitting.user)
+
+    # when
+    response = client.post(
+        reverse("exams:sitting-code-save", args=[sitting.pk]),
+        {"path": "solution.py", "content": SAVED_CODE.replace("\n", "\r\n")},
+        **HTMX,
+    )
+
+    # then
+    assert response.status_code == 200
+    assert "Saved at" in response.content.decode()
+    sitting.refresh_from_db()
+    assert sitting.code == {"solution.py": SAVED_CODE}
+    assert not Submission.objects.exists()
+
+
+def test_the_sitting_page_reopens_with_the_saved_code(client, sitting):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SAVED_CODE})
+    client.force_login(sitting.user)
+
+    # when
+    html = client.get(_detail(sitting)).content.decode()
+
+    # then: the editor holds the saved code, and the page says when it was saved
+    assert "return b + a  # SAVED-BY-AUTOSAVE" in html
+    assert "raise NotImplementedError" not in html  # not the starter
+    assert f'hx-post="{reverse("exams:sitting-code-save", args=[sitting.pk])}"' in html
+    assert 'id="code-state"' in html and "Saved at" in html
+
+
+def test_the_saved_code_is_not_shown_to_another_student(client, sitting):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SAVED_CODE})
+    client.force_login(student_of(sitting.exam.course))
+
+    # when
+    response = client.get(_detail(sitting))
+
+    # then
+    assert response.status_code == 404
+    assert "SAVED-BY-AUTOSAVE" not in response.content.decode()
+
+
+def test_a_code_autosave_after_the_deadline_is_rejected_and_moves_to_the_result(client, sitting):
+    # given
+    services.sitting_save_code(sitting=sitting, user=sitting.user, files={"solution.py": SAVED_CODE})
+    Sitting.objects.filter(pk=sitting.pk).update(deadline_at=timezone.now() - timedelta(seconds=1))
+    client.force_login(sitting.user)
+
+    # when
+    response = client.post(
+        reverse("exams:sitting-code-save", args=[sitting.pk]),
+        {"path": "solution.py", "content": "late = True\n"},
+        **HTMX,
+    )
+
+    # then
+    assert response.status_code == 409
+    assert response["HX-Redirect"] == _detail(sitting)
+    sitting.refresh_from_db()
+    assert sitting.status == Sitting.Status.SUBMITTED
+    assert sitting.code == {"solution.py": SAVED_CODE}
+    assert Submission.objects.get(sitting=sitting, kind=Submission.Kind.SUBMIT).files == {
+        "solution.py": SAVED_CODE
+    }
+
+
+def test_a_code_autosave_after_the_submit_moves_to_the_result(client, sitting):
+    # given
+    services.sitting_submit(sitting=sitting, user=sitting.user)
+    client.force_login(sitting.user)
+
+    # when
+    response = client.post(
+        reverse("exams:sitting-code-save", args=[sitting.pk]),
+        {"path": "solution.py", "content": "after = True\n"},
+        **HTMX,
+    )
+
+    # then
+    assert response.status_code == 409
+    assert response["HX-Redirect"] == _detail(sitting)
+    sitting.refresh_from_db()
+    assert "after = True\n" not in sitting.code.values()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"path": "solution.py"}, {"path": "../escape.py", "content": "x"}, {"content": "x"}],
+)
+def test_bad_code_autosaves_answer_400_with_the_reason(client, sitting, data):
+    # given
+    client.force_login(sitting.user)
+
+    # when
+    response = client.post(reverse("exams:sitting-code-save", args=[sitting.pk]), data, **HTMX)
+
+    # then
+    assert response.status_code == 400
+    assert "save-error" in response.content.decode()
+    sitting.refresh_from_db()
+    assert sitting.code == {}
+
+
+def test_the_save_button_also_saves_the_code(client, sitting):
+    # given
+    client.force_login(sitting.user)
+
+    # when
+    response = client.post(
+        reverse("exams:sitting-save", args=[sitting.pk]), {"path": "solution.py", "content": SAVED_CODE}
+    )
+
+    # then
+    assert response.status_code == 302
+    sitting.refresh_from_db()
+    assert sitting.code == {"solution.py": SAVED_CODE}
 
 
 def test_run_checks_in_the_sitting(client, sitting, django_capture_on_commit_callbacks):
