@@ -3,23 +3,25 @@
 1. PostgreSQL on 127.0.0.1 (the benchmark's own database ``kafedra_bench_report``: created when
    missing, migrated every run; never the pages benchmark's ``kafedra_bench``).
 2. Data: when the database holds fewer than ``BENCH_REPORT_MIN_ROWS`` (1,000,000) lecture-feedback
-   rows, it is dropped, recreated, migrated and filled by ``manage.py make_demo_data`` (about a
-   quarter of an hour), then ``VACUUM ANALYZE``; otherwise the data is reused as it is.
-3. Three scenarios, each run in this process, warm (one unmeasured run first), ``BENCH_REPORT_RUNS``
+   rows, it is dropped, recreated, migrated and filled by ``manage.py make_demo_data`` (about ten
+   minutes; it rebuilds the report's rollup at the end), then ``VACUUM ANALYZE``; otherwise the
+   data is reused as it is.
+3. The report's per-lesson, per-day rollup (``reviews.rollup_models``) checked and corrected by
+   ``feedback_rollup_rebuild`` (timed: every group recomputed from the feedback rows; only
+   groups that differ are written), then ``VACUUM ANALYZE`` of the rollup tables; and the write
+   path timed: recounting one group as every feedback submit does (in a transaction rolled
+   back).
+4. Three scenarios, each run in this process, warm (one unmeasured run first), ``BENCH_REPORT_RUNS``
    (5) times: the whole report (``feedback_report_build``: every query and the assembly) for all
    courses, for one course, and for all courses over the last four weeks of data; then the whole
    HTML page (Django test client, a staff user: middleware, queries, templates) three times; then
    the database CPU time of one report with parallel query off (``/proc/<backend>/stat``), which
-   does not depend on how busy the machine is.
-4. The same again with candidate covering indexes (``CANDIDATE_INDEXES``), created by hand for
-   the measurement and dropped afterwards (a migration adding them must apply cleanly).
-5. The rollup proposal (``ROLLUP_SQL``): a per-lesson, per-day table of the 1..5 counts, built
-   by hand as a temporary table; its build time and the report's feedback aggregates over it.
-6. The ``feedback-report`` section of BENCHMARKS.md is rewritten (between its markers only).
+   does not depend on how busy the machine is; and, for the first scenario, the wall time of
+   each statement of one report.
+5. The ``feedback-report`` section of BENCHMARKS.md is rewritten (between its markers only).
 
 Environment: ``BENCH_REPORT_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/
-kafedra_bench_report``), ``BENCH_REPORT_RUNS``, ``BENCH_REPORT_MIN_ROWS``,
-``BENCH_REPORT_SKIP_CANDIDATES=1`` (measure the schema as migrated only).
+kafedra_bench_report``), ``BENCH_REPORT_RUNS``, ``BENCH_REPORT_MIN_ROWS``.
 
 Exit status 0 when measured, 2 when it could not run (no PostgreSQL, generation failed).
 """
@@ -48,23 +50,6 @@ GENERATE = ("--students", "20000", "--courses", "50", "--feedback-per-student", 
 PERIOD_DAYS = 28
 BUDGET_MS = 1000  # DESIGN.md: "well under a second"
 STAFF_USERNAME = "bench-report-staff"
-
-# Covering indexes that could serve the report's scans (one course; a period) with index-only
-# scans. Measured, not assumed: BENCHMARKS.md says whether they pay for themselves.
-CANDIDATE_INDEXES = {
-    "feedback_report_created": (
-        "CREATE INDEX IF NOT EXISTS feedback_report_created ON reviews_lecturefeedback "
-        "(created_at) INCLUDE (course_id, lesson_id, clarity, pace, practice) WHERE lesson_id IS NOT NULL"
-    ),
-    "feedback_report_course": (
-        "CREATE INDEX IF NOT EXISTS feedback_report_course ON reviews_lecturefeedback "
-        "(course_id, created_at) INCLUDE (lesson_id, clarity, pace, practice) WHERE lesson_id IS NOT NULL"
-    ),
-    "feedback_response_report": (
-        "CREATE INDEX IF NOT EXISTS feedback_response_report ON reviews_feedbackresponse "
-        "(course_id, created_at) INCLUDE (status, due_at, first_response_at, owner_id)"
-    ),
-}
 
 
 class BenchError(RuntimeError):
@@ -285,7 +270,7 @@ def _selects(captured) -> int:
     return sum(
         1
         for query in captured.captured_queries
-        if query["sql"].lstrip().upper().startswith("SELECT") and "set_config(" not in query["sql"]
+        if query["sql"].lstrip(" (").upper().startswith("SELECT") and "set_config(" not in query["sql"]
     )
 
 
@@ -295,63 +280,105 @@ def _storages() -> dict:
     return dict(settings.STORAGES)
 
 
-# The rollup proposal, as SQL over the raw table (site time zone: config.settings.base).
-ROLLUP_SQL = """
-CREATE TEMP TABLE bench_feedback_lesson_day AS
-SELECT course_id, lesson_id, (created_at AT TIME ZONE %(zone)s)::date AS day,
-       count(*) AS responses,
-       count(*) FILTER (WHERE clarity <= 2 OR pace <= 2 OR practice <= 2) AS low,
-       {counts}
-FROM reviews_lecturefeedback WHERE lesson_id IS NOT NULL GROUP BY 1, 2, 3
-"""
-ROLLUP_QUERIES = {
-    "per lesson, all time": "SELECT lesson_id, {sums} FROM bench_feedback_lesson_day GROUP BY 1",
-    "per week, all time": "SELECT date_trunc('week', day), {sums} FROM bench_feedback_lesson_day GROUP BY 1",
-    "per lesson, last 28 days": (
-        "SELECT lesson_id, {sums} FROM bench_feedback_lesson_day "
-        "WHERE day > (SELECT max(day) - 28 FROM bench_feedback_lesson_day) GROUP BY 1"
-    ),
-}
+# --- the rollup -----------------------------------------------------------------------------------
 
 
-def rollup_estimate() -> list[tuple[str, float, float]]:
-    """Build the rollup by hand (a temporary table) and time the report's aggregates over it:
-    (step, wall ms, serial DB CPU ms)."""
-    from django.conf import settings
+@dataclass(frozen=True)
+class Rollup:
+    rebuild_s: float
+    days: int
+    tags: int
+    days_size: str
+    tags_size: str
+    refresh_ms: list[float]  # one group recounted, as a feedback submit does
+
+
+def rollup_rebuild(database: Database) -> Rollup:
+    """Rebuild the rollup from every feedback row (timed; exact groups are left as they are),
+    vacuum it, and time the write path: recounting one group under its row lock, in a
+    transaction rolled back."""
+    from django.db import transaction
+
+    from reviews.models import LectureFeedback
+    from reviews.services import feedback_rollup_keys, feedback_rollup_rebuild, feedback_rollup_refresh
+
+    started = time.perf_counter()
+    rebuilt = feedback_rollup_rebuild()
+    rebuild_s = time.perf_counter() - started
+    for table in ("reviews_lessonfeedbackday", "reviews_lessonfeedbackdaytag"):
+        database.psql(f"VACUUM ANALYZE {table}")
+    sample = LectureFeedback.objects.filter(lesson__isnull=False).order_by("-pk")[:6]
+    timings = []
+    for item in sample:
+        keys = feedback_rollup_keys(feedback=[item])
+        with transaction.atomic():
+            before = time.perf_counter()
+            feedback_rollup_refresh(keys=keys)
+            timings.append((time.perf_counter() - before) * 1000)
+            transaction.set_rollback(True)
+
+    def size(table: str) -> str:
+        return database.psql(f"SELECT pg_size_pretty(pg_total_relation_size('{table}'))")
+
+    return Rollup(
+        rebuild_s=rebuild_s,
+        days=rebuilt.days,
+        tags=rebuilt.tags,
+        days_size=size("reviews_lessonfeedbackday"),
+        tags_size=size("reviews_lessonfeedbackdaytag"),
+        refresh_ms=timings[1:],  # the first warms the connection and the plans
+    )
+
+
+def statement_times(report_filter: object) -> list[tuple[float, str]]:
+    """Wall ms of each statement of one (warm) report, slowest first, with what it computes."""
     from django.db import connection
 
-    columns = [f"{q}_{v}" for q in ("clarity", "pace", "practice") for v in range(1, 6)]
-    counts = ", ".join(f"count(*) FILTER (WHERE {c.rsplit('_', 1)[0]} = {c[-1]}) AS {c}" for c in columns)
-    sums = ", ".join(f"sum({c})" for c in ["responses", "low", *columns])
-    results = []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    from reviews.reports.report import feedback_report_build
 
-        def run(label: str, sql: str, params: dict | None = None) -> None:
-            stat = f"/proc/{pid}/stat"
+    timings: list[tuple[float, str]] = []
 
-            def ticks() -> int:
-                fields = open(stat).read().rsplit(")", 1)[1].split()  # noqa: SIM115, PTH123
-                return int(fields[11]) + int(fields[12])
+    def timed(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append(((time.perf_counter() - started) * 1000, sql))
 
-            before, started = ticks(), time.perf_counter()
-            cursor.execute(sql, params)
-            wall = (time.perf_counter() - started) * 1000
-            results.append((label, wall, (ticks() - before) * 1000 / os.sysconf("SC_CLK_TCK")))
+    feedback_report_build(report_filter=report_filter)
+    with connection.execute_wrapper(timed):
+        feedback_report_build(report_filter=report_filter)
+    return sorted(
+        (
+            (ms, _describe(sql))
+            for ms, sql in timings
+            if sql.lstrip("(").upper().startswith("SELECT") and "set_config(" not in sql
+        ),
+        reverse=True,
+    )
 
-        run("build the rollup from 1M rows", ROLLUP_SQL.format(counts=counts), {"zone": settings.TIME_ZONE})
-        cursor.execute("ANALYZE bench_feedback_lesson_day")
-        cursor.execute("SELECT count(*) FROM bench_feedback_lesson_day")
-        rows = cursor.fetchone()[0]
-        results[0] = (f"{results[0][0]} ({rows:,} rollup rows)", results[0][1], results[0][2])
-        for label, sql in ROLLUP_QUERIES.items():
-            cursor.execute(sql.format(sums=sums))  # warm
-            run(label, sql.format(sums=sums))
-        cursor.execute("DROP TABLE bench_feedback_lesson_day")
-        cursor.execute("RESET max_parallel_workers_per_gather")
-    return results
+
+# What each statement of the report computes, recognised by a fragment of its SQL (first match).
+STATEMENTS = (
+    ('MIN("reviews_lessonfeedbackday"."time_zone")', "rollup: are its days the site's? (min/max zone)"),
+    ('"reviews_lessonfeedbackday"."week"', "rollup: per week (trend)"),
+    ('"reviews_lessonfeedbackday"."lesson_id" AS', "rollup: per lesson (every feedback table)"),
+    ('"reviews_feedbacktag"."key" = ', "rollup tags: “unclear” per lesson"),
+    ('"reviews_lessonfeedbackdaytag"."tag_id" AS', "rollup tags: per tag (top tags)"),
+    ('"part"', "inbox: median and p90 time to first response (index)"),
+    ('"reviews_feedbackresponse"."owner_id" AS', "inbox: counts per owner and status (index only)"),
+    ('COUNT(*) AS "__count" FROM "reviews_feedbackresponse"', "inbox: actions published (partial index)"),
+    ("courses_enrollment", "enrollments per course"),
+    ("reviews_review", "reviews: rating and NPS counts"),
+    ('"reviews_lecturefeedback"."comment"', "latest comments (feedback rows)"),
+    ('"lessons_lesson"."id" AS "pk"', "lessons in scope (participation)"),
+    ("reviews_feedbacktag", "tag keys and labels"),
+    ("courses_course", "course titles"),
+)
+
+
+def _describe(sql: str) -> str:
+    return next((label for fragment, label in STATEMENTS if fragment in sql), sql[:60])
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -417,8 +444,8 @@ def write_section(
     started_at: str,
     load_before: tuple[float, float, float],
     baseline: list[Measurement],
-    indexed: list[Measurement] | None,
-    rollup: list[tuple[str, float, float]] | None,
+    rollup: Rollup,
+    statements: list[tuple[float, str]],
     notes: list[str],
     runs: int,
     elapsed_s: float,
@@ -441,47 +468,57 @@ def write_section(
         "(queries + templates), 3 warm runs; *DB CPU* = user + system CPU of the PostgreSQL backend "
         "for one report with parallel query off (the work the database does, whatever the load).",
         "",
-        "### Schema as migrated",
+        "### The report, reading the per-lesson, per-day rollup",
+        "",
+        "Schema as migrated (`reviews` 0003–0004): the feedback figures (participation, the three "
+        "rating questions' distribution, N, mean, median, SD, the weekly trend, the course table, "
+        "lessons ranked by problems, top tags, small-group suppression) are sums over "
+        "`LessonFeedbackDay` (per course, lesson and site day: responses, low ratings, the 1..5 "
+        "counts of clarity, pace and practice; unique (course, lesson, day, time zone), indexes on "
+        "(lesson, day), (day), (time zone)) and `LessonFeedbackDayTag` (responses per tag and group; "
+        "index (tag, lesson, day) INCLUDE (course, responses)), kept exact by the feedback services. "
+        "The inbox figures, the latest comments, enrollments and reviews read their own tables: the "
+        "inbox counts per owner and status from the covering index `feedback_response_owner` "
+        "(owner, status) INCLUDE (first_response_at, due_at, course, created_at) alone, the actions "
+        "published from the partial index `feedback_response_action`, and the time-to-first-response "
+        "median and 90th percentile from the index `feedback_response_waited` on "
+        "(first_response_at − created_at), instead of sorting every answered item.",
         "",
         _table(baseline),
+        "",
+        f"Each statement of one report, all courses, all time (wall ms, one warm run; "
+        f"{len(statements)} SELECTs, {sum(ms for ms, _ in statements):,.0f} ms in the database):",
+        "",
+        markdown_table(
+            ["statement", "ms"],
+            [[what, f"{ms:,.1f}"] for ms, what in statements],
+            right={1},
+        ),
+        "",
+        "### The rollup",
+        "",
+        markdown_table(
+            ["measure", "value"],
+            [
+                ["rows: lesson-days / lesson-day tags", f"{rollup.days:,} / {rollup.tags:,}"],
+                ["size with indexes: days / tags", f"{rollup.days_size} / {rollup.tags_size}"],
+                [
+                    "`feedback_rollup_rebuild` over the exact rollup: every group recomputed from "
+                    "the feedback rows and compared (nothing to write)",
+                    f"{rollup.rebuild_s:,.1f} s",
+                ],
+                [
+                    "write path: one group recounted under its row lock (each feedback submit), "
+                    "median (min–max)",
+                    f"{statistics.median(rollup.refresh_ms):,.1f} ms "
+                    f"({min(rollup.refresh_ms):,.1f}–{max(rollup.refresh_ms):,.1f})",
+                ],
+            ],
+            right={1},
+        ),
     ]
-    if indexed is not None:
-        lines += [
-            "",
-            "### With candidate covering indexes",
-            "",
-            "Created by hand for this measurement, then dropped:",
-            "",
-            *(f"- `{sql};`" for sql in CANDIDATE_INDEXES.values()),
-            "",
-            _table(indexed),
-        ]
-    if rollup is not None:
-        lines += [
-            "",
-            "### The rollup proposal (a per-lesson, per-day table)",
-            "",
-            "One row per lesson and site day with the responses, the low-rating count and "
-            "the 1..5 counts of each question, built by hand as a temporary table "
-            "(`bench/feedback_report.py`, `ROLLUP_SQL`); then the report's feedback aggregates over it "
-            "(inbox figures stay on `FeedbackResponse`):",
-            "",
-            markdown_table(
-                ["step", "wall ms", "DB CPU ms, serial"],
-                [[label, f"{wall:,.0f}", f"{cpu:,.0f}"] for label, wall, cpu in rollup],
-                right={1, 2},
-            ),
-        ]
     lines += ["", "Setup: " + "; ".join(notes) + "."]
     section_write(BASE_DIR / "BENCHMARKS.md", SECTION, "\n".join(lines))
-
-
-def _indexes(database: Database, *, create: bool) -> None:
-    for name, sql in CANDIDATE_INDEXES.items():
-        database.psql(sql if create else f"DROP INDEX IF EXISTS {name}")
-    if create:
-        database.psql("VACUUM ANALYZE reviews_lecturefeedback")
-        database.psql("VACUUM ANALYZE reviews_feedbackresponse")
 
 
 def main() -> int:
@@ -491,32 +528,19 @@ def main() -> int:
     database = Database(os.environ.get("BENCH_REPORT_DATABASE_URL", DEFAULT_URL))
     runs = int(os.environ.get("BENCH_REPORT_RUNS", "5"))
     min_rows = int(os.environ.get("BENCH_REPORT_MIN_ROWS", "1000000"))
-    skip_candidates = os.environ.get("BENCH_REPORT_SKIP_CANDIDATES", "") == "1"
     notes: list[str] = []
     try:
         print(f"== database {database.name}", flush=True)
         prepare(database, min_rows=min_rows, notes=notes)
-        _indexes(database, create=False)  # a previous run interrupted while measuring them
         os.environ.update(_env(database))
         import django
 
         django.setup()
+        print("== rebuilding the rollup", flush=True)
+        rollup = rollup_rebuild(database)
+        print(f"   {rollup.rebuild_s:.1f} s, {rollup.days:,} lesson-days, {rollup.tags:,} tags", flush=True)
         baseline = measure(runs=runs)
-        indexed = None
-        rollup = None
-        if not skip_candidates:
-            print("== with the candidate indexes", flush=True)
-            from django.db import connections
-
-            connections.close_all()
-            _indexes(database, create=True)
-            try:
-                indexed = measure(runs=runs)
-            finally:
-                connections.close_all()
-                _indexes(database, create=False)
-            print("== the rollup proposal", flush=True)
-            rollup = rollup_estimate()
+        statements = statement_times(_scenarios()[0][1])
     except BenchError as error:
         print(f"feedback report benchmark could not run: {error}", file=sys.stderr)
         return 2
@@ -525,8 +549,8 @@ def main() -> int:
         started_at=started_at,
         load_before=load_before,
         baseline=baseline,
-        indexed=indexed,
         rollup=rollup,
+        statements=statements,
         notes=notes,
         runs=runs,
         elapsed_s=time.monotonic() - started,

@@ -4,13 +4,23 @@ internal notes. Anonymous feedback never shows its author to anyone but a superu
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import CourseScopedAdmin, CourseScopedTabularInline, ViewOnlyForTeamAdmin, related_only
+from core.admin import (
+    CourseScopedAdmin,
+    CourseScopedTabularInline,
+    ViewOnlyForTeamAdmin,
+    related_only,
+    transition_action,
+)
+from reviews import services
+from reviews.board_models import BoardEntry
 from reviews.models import FeedbackResponse, FeedbackTag, LectureFeedback, Review, ReviewPoint
 
 FEEDBACK_TARGETS = ("lesson", "question", "case", "ticket")
@@ -140,6 +150,26 @@ class LectureFeedbackAdmin(ViewOnlyForTeamAdmin):
             columns[columns.index("student")] = "user"
         return columns
 
+    # Whoever may change or delete items here (model permissions: superusers) writes around
+    # feedback_submit: the report's rollup groups of the item, before and after, are recounted
+    # in the admin's transaction, as the services do.
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        stored = LectureFeedback.objects.filter(pk=obj.pk) if change else LectureFeedback.objects.none()
+        obj._rollup_keys_before = services.feedback_rollup_keys(feedback=stored)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # the tags
+        before = getattr(form.instance, "_rollup_keys_before", set())
+        after = services.feedback_rollup_keys(feedback=[form.instance])
+        services.feedback_rollup_refresh(keys=before | after)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.feedback_delete(feedback=[obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        services.feedback_delete(feedback=queryset)
+
 
 @admin.register(FeedbackResponse)
 class FeedbackResponseAdmin(CourseScopedAdmin):
@@ -190,3 +220,60 @@ class FeedbackResponseAdmin(CourseScopedAdmin):
             return _target(response.feedback)
         review = response.review
         return str(_("Review by %(author)s") % {"author": review.source_name or review.user})
+
+
+def _publish_entry(entry: BoardEntry, user: AbstractBaseUser) -> bool:
+    """The board's own publishing: grouped items done, the course's students notified."""
+    if entry.status == BoardEntry.Status.PUBLISHED:
+        return False
+    services.board_entry_publish(entry=entry, user=user)  # type: ignore[arg-type]
+    return True
+
+
+class BoardEntryAdminForm(forms.ModelForm):
+    class Meta:
+        model = BoardEntry
+        fields = ("course", "title", "you_said", "we_did", "items")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        course = cleaned.get("course")
+        course_id = course.pk if course is not None else self.instance.course_id  # read-only once saved
+        if course_id is not None and any(item.course_id != course_id for item in cleaned.get("items") or []):
+            self.add_error("items", _("Group items of this course only."))
+        return cleaned
+
+
+@admin.register(BoardEntry)
+class BoardEntryAdmin(CourseScopedAdmin):
+    """The "you said, we did" entries of the team's courses. Text and grouped items are edited here
+    as on the board's own pages; status moves only through the "publish" action, which runs the
+    board's publishing service: grouped items become done and the course's students are
+    notified, exactly as when publishing from the board."""
+
+    form = BoardEntryAdminForm
+    list_display = ("title", "course", "status", "published_at", "author")
+    list_filter = (related_only("course"), "status")
+    list_select_related = ("course", "author")
+    search_fields = ("title", "you_said", "we_did")
+    fields = ("course", "title", "you_said", "we_did", "items", "status", "published_at", "author")
+    readonly_fields = ("status", "published_at", "author")
+    raw_id_fields = ("items",)  # a course's inbox holds thousands of items
+    same_course_fields = ("items",)
+    actions = [
+        transition_action(
+            name="publish",
+            description=_("Publish selected %(verbose_name_plural)s"),
+            transition=_publish_entry,
+        )
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[Any]:
+        fields = list(super().get_readonly_fields(request, obj))
+        # An entry stays on the board it was written for.
+        return [*fields, "course"] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: BoardEntry, form: ModelForm, change: bool) -> None:
+        if not change:
+            obj.author = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
+from core.pagination import page_number
 from courses.models import Course
 from courses.views import forbidden
 from reviews import selectors, services
@@ -30,7 +31,7 @@ from reviews.forms import (
 )
 from reviews.models import FeedbackResponse
 from reviews.permissions import user_has_inbox
-from reviews.views import next_or, page_number, status_for
+from reviews.views import next_or, status_for
 
 
 def _inbox_refusal(request: HttpRequest) -> HttpResponse | None:

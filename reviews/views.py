@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ApplicationError, PermissionDeniedError
+from core.pagination import page_number
 from courses import selectors as course_selectors
 from courses.models import Course
 from courses.views import forbidden
@@ -49,10 +50,6 @@ def next_or(request: HttpRequest, fallback: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
-
-
-def page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,11 +210,21 @@ def review_form(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def course_reviews(request: HttpRequest, slug: str) -> HttpResponse:
-    """The course's published reviews (imported ones with their source), public."""
+    """The course's published reviews (imported ones with their source), public: the newest
+    few for the course page's slot (HTMX), all of them page by page otherwise."""
     course = _public_course_or_404(slug)
+    if request.htmx:  # the course page's reviews slot: the newest few, then a link to them all
+        number = None
+        public = selectors.course_reviews_public(course, limit=selectors.REVIEWS_ON_COURSE_PAGE)
+    else:
+        number = page_number(request.GET.get("page"))
+        per_page = selectors.REVIEWS_PER_PAGE
+        public = selectors.course_reviews_public(course, limit=per_page, offset=(number - 1) * per_page)
     context = {
         "course": course,
-        "course_reviews": selectors.course_reviews_public(course),
+        "course_reviews": public,
+        "paginated": number is not None,
+        "page_number": number,
         "can_review": request.user.is_authenticated
         and selectors.review_refusal(user=request.user, course=course) is None,
     }

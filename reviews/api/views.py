@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.pagination import page_number
 from courses.api.base import ERRORS, KafedraApi
 from courses.models import Course
 from reviews import selectors, services
@@ -277,16 +278,26 @@ class CourseReviewListApi(FeedbackApi):
         count = serializers.IntegerField()
         average = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
         nps = serializers.IntegerField(allow_null=True)
+        page = serializers.IntegerField()
+        next_page = serializers.IntegerField(allow_null=True)
         reviews = PublicReviewSerializer(many=True)
 
-    @extend_schema(operation_id="course_reviews", responses={200: OutputSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="course_reviews",
+        parameters=[
+            OpenApiParameter("page", int, description="Page of 20 reviews, newest first (default 1).")
+        ],
+        responses={200: OutputSerializer, **ERRORS},
+    )
     def get(self, request: Request, slug: str) -> Response:
         course = Course.objects.filter(
             slug=slug, status__in=(Course.Status.PUBLISHED, Course.Status.ARCHIVED, Course.Status.ANNOUNCED)
         ).first()
         if course is None:
             raise Http404
-        public = selectors.course_reviews_public(course)
+        number = page_number(request.query_params.get("page"))
+        per_page = selectors.REVIEWS_PER_PAGE
+        public = selectors.course_reviews_public(course, limit=per_page, offset=(number - 1) * per_page)
         reviews = [
             {
                 "id": review.pk,
@@ -303,7 +314,14 @@ class CourseReviewListApi(FeedbackApi):
             }
             for review in public.reviews
         ]
-        output = {"count": public.count, "average": public.average, "nps": public.nps, "reviews": reviews}
+        output = {
+            "count": public.count,
+            "average": public.average,
+            "nps": public.nps,
+            "page": number,
+            "next_page": number + 1 if public.has_more else None,
+            "reviews": reviews,
+        }
         return Response(self.OutputSerializer(output).data)
 
 

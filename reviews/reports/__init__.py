@@ -2,6 +2,8 @@
 
 - ``filters``: what a report covers (``ReportFilter``) and parsing it from a query string;
 - ``queries``: the aggregate SQL, one statement per figure group;
+- ``rollup``: the lecture-feedback aggregates read from the per-lesson, per-day rollup
+  (``reviews.rollup_models``, kept exact by ``reviews.services.rollup``);
 - ``distribution``: median, percentiles and interpolated median from 1..5 counts;
 - ``suppression``: the small-group rule (fewer than 5 responses: figures hidden);
 - ``figures``: the report's rows (``FeedbackReport`` and its parts), immutable;

@@ -107,6 +107,19 @@ class ReportFilter:
             q &= Q(**{f"{prefix}course_id__in": self.course_ids})
         return q
 
+    def rollup_q(self) -> Q:
+        """Rollup rows (``LessonFeedbackDay``, ``LessonFeedbackDayTag``) in the report: in scope,
+        on the period's days (the same feedback as ``feedback_q``: a period is whole site days).
+        Read only when every row is of the site time zone (``reviews.reports.rollup``)."""
+        q = self._lesson_q("lesson")
+        if self.start is not None:
+            q &= Q(day__gte=self.start)
+        if self.end is not None:
+            q &= Q(day__lte=self.end)
+        if self.course_ids is not None:
+            q &= Q(course_id__in=self.course_ids)
+        return q
+
     def response_q(self) -> Q:
         """FeedbackResponse rows (the team's inbox items) in the report, by the item's arrival
         (the response row is created when the item lands in the inbox). Below the course only

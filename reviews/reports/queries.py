@@ -1,7 +1,14 @@
-"""The feedback report's aggregate queries. Each function runs one SQL statement (two on SQLite
-for the duration percentiles) whatever the number of rows, courses or lessons: the database
-counts and groups; Python only reshapes the aggregated rows (at most one row per lesson × tag,
-lesson or week), never the feedback rows themselves.
+"""The feedback report's aggregate queries. Each function runs one SQL statement whatever the
+number of rows, courses or lessons: the database counts and groups; Python only reshapes the
+aggregated rows (at most one row per lesson × tag, lesson, week or owner × status), never the
+feedback rows themselves.
+
+The lecture-feedback aggregates here (``lesson_rows``, ``weekly_rows``, ``tag_counts``,
+``unclear_by_lesson``) read the feedback rows. The report reads the same aggregates from the
+per-lesson, per-day rollup instead (``reviews.reports.rollup``: same functions, same rows, a
+fifth of the rows to read on a million feedback items) and uses these only while the rollup's
+days are of another time zone; they also define what the rollup must equal (the tests compare
+the two).
 
 How each figure is computed (``f`` is a ``ReportFilter``; "in scope" is ``f.feedback_q()``):
 
@@ -26,12 +33,15 @@ How each figure is computed (``f`` is a ``ReportFilter``; "in scope" is ``f.feed
   key ``UNCLEAR_TAG_KEY``, counted per lesson by joining that tag's uses (a few percent of the
   tag table) with the responses in scope. Top tags: ``GROUP BY tag`` over the tag table (see
   ``tag_counts`` for when it is joined with the responses), summed per tag key.
-* Loop health (``FeedbackResponse``): counts with ``FILTER`` (answered, within SLA, overdue,
-  open, actions published, per status) in one pass. Time to first response is
-  ``first_response_at - created_at``; its median and 90th percentile are PostgreSQL's
-  ``percentile_cont(p) WITHIN GROUP (ORDER BY …)`` (``Percentile`` below). SQLite has no
-  ordered-set aggregates: there each percentile is one ``ORDER BY … LIMIT 2 OFFSET ⌊p(n−1)⌋``
-  query and the same linear interpolation, so both databases give the same figure.
+* Loop health and owners (``FeedbackResponse``): one pass ``GROUP BY owner, status`` with
+  counts ``FILTER``ed (answered, within SLA, overdue, actions published), added up in Python
+  into the totals and the per-owner rows (``inbox_counts``). Time to first response is
+  ``first_response_at - created_at``; its median and 90th percentile are read from the index
+  on that difference (``feedback_response_waited``): the two answers around position
+  ``p × (n − 1)`` (``ORDER BY … LIMIT 2 OFFSET ⌊p(n−1)⌋``, both fractions in one statement on
+  PostgreSQL) linearly interpolated, exactly PostgreSQL's ``percentile_cont(p) WITHIN GROUP
+  (ORDER BY …)`` (``Percentile`` below, which the PostgreSQL tests compare it with) without
+  sorting every answered item; the same on SQLite, which has no ordered-set aggregates.
 * Enrolled: ``COUNT(*) GROUP BY course`` over enrollments. Reviews: course rating 1..5 counts
   and NPS counts (promoters 9–10, passives 7–8, detractors 0–6) in one pass.
 * Latest comments: ``ORDER BY created_at DESC LIMIT n``; the author's name is computed in SQL as
@@ -48,6 +58,7 @@ from datetime import datetime, time, timedelta
 from math import floor
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import NotSupportedError, connection
 from django.db.models import (
     Aggregate,
@@ -61,8 +72,10 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -72,10 +85,8 @@ from courses.models import Course, Enrollment
 from lessons.models import Lesson
 from reviews.models import FeedbackResponse, FeedbackTag, LectureFeedback, Review
 from reviews.reports.filters import ReportFilter, site_time_zone
+from reviews.rollup_models import RATING_FIELDS, RATING_VALUES, feedback_counts, low_rating_q
 
-RATING_FIELDS = ("clarity", "pace", "practice")
-RATING_VALUES = (1, 2, 3, 4, 5)
-LOW_RATING = 2  # a rating of LOW_RATING or less is a low rating
 # The tag that says a lesson was hard to follow (the key of the seed course's "Непонятно
 # объяснено"; "code-demo-unclear" is a different, narrower complaint and counts as itself).
 UNCLEAR_TAG_KEY = "unclear"
@@ -108,10 +119,6 @@ class Percentile(Aggregate):
         return super().as_sql(compiler, connection, **extra_context)
 
 
-def _low_q() -> Q:
-    return Q(clarity__lte=LOW_RATING) | Q(pace__lte=LOW_RATING) | Q(practice__lte=LOW_RATING)
-
-
 def _feedback(f: ReportFilter) -> QuerySet[LectureFeedback]:
     return LectureFeedback.objects.filter(f.feedback_q()).order_by()
 
@@ -135,16 +142,7 @@ def _name(prefix: str) -> Coalesce:
 def lesson_rows(f: ReportFilter) -> list[dict[str, Any]]:
     """Per lesson with responses: ``course_id``, ``lesson_id``, ``responses``, ``low`` and the
     distribution ``<question>_<value>`` (``clarity_1`` … ``practice_5``)."""
-    distribution = {
-        f"{field}_{value}": Count("pk", filter=Q(**{field: value}))
-        for field in RATING_FIELDS
-        for value in RATING_VALUES
-    }
-    return list(
-        _feedback(f)
-        .values("course_id", "lesson_id")
-        .annotate(responses=Count("pk"), low=Count("pk", filter=_low_q()), **distribution)
-    )
+    return list(_feedback(f).values("course_id", "lesson_id").annotate(**feedback_counts()))
 
 
 def week_starts(first: datetime, last: datetime) -> list[datetime]:
@@ -192,7 +190,7 @@ def weekly_rows(f: ReportFilter) -> list[dict[str, Any]]:
         .values("week_index")
         .annotate(
             responses=Count("pk"),
-            low=Count("pk", filter=_low_q()),
+            low=Count("pk", filter=low_rating_q()),
             **{f"mean_{field}": Avg(field) for field in RATING_FIELDS},
         )
         .order_by("week_index")
@@ -290,75 +288,118 @@ def _responses(f: ReportFilter) -> QuerySet[FeedbackResponse]:
     return FeedbackResponse.objects.filter(f.response_q()).order_by()
 
 
-def loop_totals(f: ReportFilter, *, now: datetime) -> dict[str, Any]:
-    """One row over the inbox items in scope: ``items``, ``answered``, ``within_sla``
-    (answered by ``due_at``), ``late`` (answered after it), ``overdue`` (unanswered, past
-    ``due_at``), ``pending`` (unanswered, not yet due), ``open``, ``actions`` (with a public
-    "you said, we did" note), a count per status (``status_<value>``), and on PostgreSQL
-    ``median_first_response`` and ``p90_first_response``."""
-    unanswered = Q(first_response_at__isnull=True)
-    aggregates: dict[str, Any] = {
-        "items": Count("pk"),
-        "answered": Count("first_response_at"),
-        "within_sla": Count("pk", filter=Q(first_response_at__lte=F("due_at"))),
-        "late": Count("pk", filter=Q(first_response_at__gt=F("due_at"))),
-        "overdue": Count("pk", filter=unanswered & Q(due_at__lt=now)),
-        "pending": Count("pk", filter=unanswered & Q(due_at__gte=now)),
-        "open": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        "actions": Count("pk", filter=~Q(public_note="")),
-        **{
-            f"status_{value}": Count("pk", filter=Q(status=value)) for value in FeedbackResponse.Status.values
-        },
-    }
-    if connection.vendor == "postgresql":
-        aggregates["median_first_response"] = Percentile(_first_response_time(), percentile=0.5)
-        aggregates["p90_first_response"] = Percentile(_first_response_time(), percentile=0.9)
-    return _responses(f).aggregate(**aggregates)
+def inbox_counts(f: ReportFilter, *, now: datetime) -> list[dict[str, Any]]:
+    """The inbox items in scope counted per owner and status, in one pass (on PostgreSQL over
+    the index ``feedback_response_owner`` alone): ``owner_id``, ``owner`` (the name, NULL when
+    unassigned: looked up once per group, not joined per item), ``status``, ``items``,
+    ``answered``, ``within_sla`` (answered by ``due_at``) and ``overdue`` (unanswered, past
+    ``due_at``). At most owners × statuses rows; ``loop_totals_of`` and ``owner_rows_of`` add
+    them up."""
+    name = get_user_model().objects.filter(pk=OuterRef("owner_id")).order_by().values(name=_name(""))[:1]
+    return list(
+        _responses(f)
+        .values("owner_id", "status")
+        # Items counted by their due_at (never NULL, in the index), not by id (not in it).
+        .annotate(
+            items=Count("due_at"),
+            answered=Count("first_response_at"),
+            within_sla=Count("due_at", filter=Q(first_response_at__lte=F("due_at"))),
+            overdue=Count("due_at", filter=Q(first_response_at__isnull=True, due_at__lt=now)),
+        )
+        .annotate(owner=Subquery(name, output_field=CharField()))
+    )
+
+
+def actions_published(f: ReportFilter) -> int:
+    """Inbox items in scope with a public "you said, we did" note (the partial index
+    ``feedback_response_action`` holds only those)."""
+    return _responses(f).filter(~Q(public_note="")).count()
+
+
+def loop_totals_of(rows: Sequence[dict[str, Any]], *, actions: int) -> dict[str, Any]:
+    """The inbox totals from ``inbox_counts`` rows and ``actions_published``: ``items``,
+    ``answered``, ``within_sla``, ``late`` (answered after ``due_at``), ``overdue``,
+    ``pending`` (unanswered, not yet due), ``open``, ``actions`` and a count per status
+    (``status_<value>``). ``late`` and ``pending`` follow exactly (``due_at`` is never NULL: an
+    answered item is answered by it or after it, an unanswered one is overdue or pending)."""
+    totals = {key: sum(row[key] for row in rows) for key in ("items", "answered", "within_sla", "overdue")}
+    totals["actions"] = actions
+    for value in FeedbackResponse.Status.values:
+        totals[f"status_{value}"] = sum(row["items"] for row in rows if row["status"] == value)
+    totals["late"] = totals["answered"] - totals["within_sla"]
+    totals["pending"] = totals["items"] - totals["answered"] - totals["overdue"]
+    totals["open"] = sum(totals[f"status_{value}"] for value in OPEN_STATUSES)
+    return totals
+
+
+def owner_rows_of(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per owner of open or overdue items, from ``inbox_counts`` rows: ``owner`` (name, None
+    when unassigned), ``open``, ``overdue``; by overdue then open, descending, then by name
+    (code point order; unassigned last)."""
+    owners: dict[int | None, dict[str, Any]] = {}
+    for row in rows:
+        owner = owners.setdefault(row["owner_id"], {"owner": row["owner"], "open": 0, "overdue": 0})
+        owner["open"] += row["items"] if row["status"] in OPEN_STATUSES else 0
+        owner["overdue"] += row["overdue"]
+    listed = [owner for owner in owners.values() if owner["open"] or owner["overdue"]]
+    return sorted(
+        listed,
+        key=lambda o: (-o["overdue"], -o["open"], o["owner"] is None, o["owner"] or ""),
+    )
+
+
+def loop_totals(f: ReportFilter, *, now: datetime, percentile_cont: bool = True) -> dict[str, Any]:
+    """``loop_totals_of`` the inbox counts and actions in scope, and on PostgreSQL with
+    ``percentile_cont`` (one more statement) ``median_first_response`` and
+    ``p90_first_response`` computed by sorting every answered item: the reference that
+    ``duration_percentiles`` (what the report reads, from an index) is checked against."""
+    totals = loop_totals_of(inbox_counts(f, now=now), actions=actions_published(f))
+    if percentile_cont and connection.vendor == "postgresql":
+        totals |= _responses(f).aggregate(
+            median_first_response=Percentile(_first_response_time(), percentile=0.5),
+            p90_first_response=Percentile(_first_response_time(), percentile=0.9),
+        )
+    return totals
+
+
+def _interpolated(pair: Sequence[timedelta], position: float) -> timedelta:
+    below = floor(position)
+    value = pair[0]
+    if position > below and len(pair) == 2:
+        value = pair[0] + (pair[1] - pair[0]) * (position - below)
+    return value
 
 
 def duration_percentiles(
     f: ReportFilter, *, answered: int, fractions: Sequence[float] = (0.5, 0.9)
 ) -> list[timedelta | None]:
-    """The SQLite fallback for the time-to-first-response percentiles: per fraction one query
-    fetching the (at most) two answers around position ``p × (answered − 1)`` in time order,
-    interpolated as ``percentile_cont`` does."""
+    """The time-to-first-response percentiles of the ``answered`` items in scope, exactly as
+    ``percentile_cont`` computes them: per fraction the (at most) two answers around position
+    ``p × (answered − 1)`` in time order, linearly interpolated. In time order means in the
+    order of the index ``feedback_response_waited``: PostgreSQL skips to the position inside
+    the index instead of sorting every answered item, and fetches every fraction's pair in one
+    statement (one statement per fraction on SQLite, which cannot slice inside a UNION).
+    No query without answers."""
+    if answered == 0:
+        return [None for _fraction in fractions]
     ordered = (
         _responses(f)
         .filter(first_response_at__isnull=False)
         .annotate(waited=_first_response_time())
-        .order_by("waited", "pk")
-        .values_list("waited", flat=True)
+        .order_by("waited")
     )
-    results: list[timedelta | None] = []
-    for fraction in fractions:
-        if answered == 0:
-            results.append(None)
-            continue
-        position = fraction * (answered - 1)
-        below = floor(position)
-        pair = list(ordered[below : below + 2])
-        value = pair[0]
-        if position > below and len(pair) == 2:
-            value = pair[0] + (pair[1] - pair[0]) * (position - below)
-        results.append(value)
-    return results
-
-
-def owner_rows(f: ReportFilter, *, now: datetime) -> list[dict[str, Any]]:
-    """Per owner of open or overdue items: ``owner`` (name, NULL when unassigned), ``open``,
-    ``overdue``, ordered by overdue then open, descending."""
-    unanswered_late = Q(first_response_at__isnull=True, due_at__lt=now)
-    return list(
-        _responses(f)
-        .filter(Q(status__in=OPEN_STATUSES) | unanswered_late)
-        .values("owner_id")
-        .annotate(
-            owner=Min(_name("owner__")),
-            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            overdue=Count("pk", filter=unanswered_late),
-        )
-        .order_by("-overdue", "-open", "owner")
-    )
+    positions = [fraction * (answered - 1) for fraction in fractions]
+    if not connection.features.supports_slicing_ordering_in_compound:
+        values = ordered.values_list("waited", flat=True)
+        return [_interpolated(list(values[floor(p) : floor(p) + 2]), p) for p in positions]
+    parts = [
+        ordered.annotate(part=Value(index)).values_list("part", "waited")[floor(p) : floor(p) + 2]
+        for index, p in enumerate(positions)
+    ]
+    pairs: dict[int, list[timedelta]] = {index: [] for index in range(len(positions))}
+    for part, waited in sorted(parts[0].union(*parts[1:], all=True)):
+        pairs[part].append(waited)
+    return [_interpolated(pairs[index], p) for index, p in enumerate(positions)]
 
 
 # --- course context ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import FeedbackResponse
-from reviews.reports import queries
+from reviews.reports import queries, rollup
 from reviews.reports.distribution import (
     interpolated_median,
     mean_from_counts,
@@ -151,12 +151,9 @@ def _weeks(rows: list[dict[str, Any]]) -> tuple[WeekRow, ...]:
     return tuple(weeks)
 
 
-def _loop(f: ReportFilter, now: datetime) -> LoopHealth:
-    row = queries.loop_totals(f, now=now)
-    if connection.vendor == "postgresql":
-        median, p90 = row["median_first_response"], row["p90_first_response"]
-    else:
-        median, p90 = queries.duration_percentiles(f, answered=row["answered"])
+def _loop(f: ReportFilter, inbox: list[dict[str, Any]]) -> LoopHealth:
+    row = queries.loop_totals_of(inbox, actions=queries.actions_published(f))
+    median, p90 = queries.duration_percentiles(f, answered=row["answered"])
     decided = row["within_sla"] + row["late"] + row["overdue"]
     return LoopHealth(
         items=row["items"],
@@ -208,9 +205,9 @@ def _problems(
     return rows, unranked
 
 
-def _top_tags(f: ReportFilter, responses: int) -> tuple[TagRow, ...]:
+def _top_tags(f: ReportFilter, responses: int, source: Any) -> tuple[TagRow, ...]:
     """The most used tag keys (tags are per course; across courses a key counts together)."""
-    counts = queries.tag_counts(f)
+    counts = source.tag_counts(f)
     tags = queries.tags_by_id([pk for pk, count in counts.items() if count])
     by_key: dict[str, dict[str, Any]] = {}
     for pk, tag in tags.items():
@@ -221,9 +218,10 @@ def _top_tags(f: ReportFilter, responses: int) -> tuple[TagRow, ...]:
     return tuple(TagRow(**entry, pct=percent(entry["count"], responses)) for entry in ordered)
 
 
-# Memory per sort/hash of the report's queries (PostgreSQL): the time-to-first-response
-# percentiles sort every answered inbox item; with the default 4 MB that sort spills to disk
-# (6.5 s instead of 0.7 s for 265k items in BENCHMARKS.md).
+# Memory per sort/hash of the report's queries (PostgreSQL). The time-to-first-response
+# percentiles used to sort every answered inbox item (with the default 4 MB that sort spilled to
+# disk: 6.5 s instead of 0.7 s for 265k items); they now read an index, but a report over a
+# scope the index cannot narrow may still sort, and the hash aggregates stay in memory.
 REPORT_WORK_MEM = "64MB"
 
 
@@ -245,18 +243,22 @@ def report_snapshot() -> Iterator[None]:
 def feedback_report_build(*, report_filter: ReportFilter, now: datetime | None = None) -> FeedbackReport:
     """The feedback report for ``report_filter`` (already authorized: see
     ``reviews.reports.filters.report_filter_parse``). Runs a fixed number of aggregate queries
-    (about fifteen; two more on SQLite), whatever the amount of data, from one snapshot (see
-    ``report_snapshot``). ``now`` decides which unanswered items are overdue (default: the
-    current time)."""
+    (fourteen when some inbox items were answered; one more on SQLite), whatever the amount of
+    data, from one snapshot (see ``report_snapshot``); the feedback figures come from the
+    rollup (``reviews.reports.rollup``). ``now`` decides which unanswered items are overdue
+    (default: the current time)."""
     with report_snapshot():
         return _build(report_filter, now or timezone.now())
 
 
 def _build(f: ReportFilter, now: datetime) -> FeedbackReport:
-    unclear = queries.unclear_by_lesson(f)
+    # The feedback aggregates: from the per-lesson, per-day rollup, or from the feedback rows
+    # while the rollup's days are of another time zone (same functions, same rows).
+    source: Any = rollup if rollup.rollup_usable() else queries
+    unclear = source.unclear_by_lesson(f)
     lessons = {
         row["lesson_id"]: {**row, "unclear": unclear.get(row["lesson_id"], 0)}
-        for row in queries.lesson_rows(f)
+        for row in source.lesson_rows(f)
     }
     enrolled = queries.enrolled_by_course(f)
     lesson_info = {row["pk"]: row for row in queries.lessons_in_scope(f, with_responses=list(lessons))}
@@ -336,9 +338,10 @@ def _build(f: ReportFilter, now: datetime) -> FeedbackReport:
         )
         for row in queries.latest_comments(f)
     )
+    inbox = queries.inbox_counts(f, now=now)
     owners = tuple(
         OwnerRow(owner=row["owner"], open=row["open"], overdue=row["overdue"])
-        for row in queries.owner_rows(f, now=now)
+        for row in queries.owner_rows_of(inbox)
     )
     return FeedbackReport(
         report_filter=f,
@@ -352,13 +355,13 @@ def _build(f: ReportFilter, now: datetime) -> FeedbackReport:
         nps=nps,
         courses=tuple(course_rows),
         participation=participation,
-        trend=_weeks(queries.weekly_rows(f)),
+        trend=_weeks(source.weekly_rows(f)),
         problems=problems,
         unranked_lessons=unranked,
-        loop=_loop(f, now),
+        loop=_loop(f, inbox),
         owners=owners,
         comments=comments,
-        tags=() if tags_suppressed else _top_tags(f, responses),
+        tags=() if tags_suppressed else _top_tags(f, responses, source),
         tags_suppressed=tags_suppressed,
     )
 

@@ -18,6 +18,8 @@ from reviews.selectors.board import (
     public_course_get,
 )
 from reviews.selectors.course_reviews import (
+    REVIEWS_ON_COURSE_PAGE,
+    REVIEWS_PER_PAGE,
     PublicReviews,
     course_reviews_public,
     review_get_for_moderator,
@@ -88,6 +90,8 @@ __all__ = [
     "board_entry_item_choices",
     "board_page",
     "course_leads",
+    "REVIEWS_ON_COURSE_PAGE",
+    "REVIEWS_PER_PAGE",
     "course_reviews_public",
     "feedback_form_state",
     "feedback_kind_of",

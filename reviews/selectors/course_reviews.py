@@ -41,6 +41,11 @@ def review_refusal(*, user: AnyUser, course: Course) -> str | None:
     return viewer.read_refusal() or _("Only students enrolled in the course can review it.")
 
 
+# Reviews listed on the course page (the rest behind "all reviews"), and per page of that list.
+REVIEWS_ON_COURSE_PAGE = 5
+REVIEWS_PER_PAGE = 20
+
+
 @dataclass
 class PublicReviews:
     """A course's published reviews, imported ones included, with the figures shown above them."""
@@ -52,11 +57,18 @@ class PublicReviews:
     recommend_count: int
     nps: int | None  # % promoters (9–10) − % detractors (0–6), −100…100
     reviews: list[Review] = field(default_factory=list)
+    offset: int = 0  # how many newer reviews come before ``reviews``
+
+    @property
+    def has_more(self) -> bool:
+        """Older published reviews follow the ones listed."""
+        return self.offset + len(self.reviews) < self.count
 
 
-def course_reviews_public(course: Course, *, limit: int | None = None) -> PublicReviews:
-    """Published reviews of ``course``, newest first, with authors and structured points; the
-    summary counts every published review. Two queries for the summary, two for the list."""
+def course_reviews_public(course: Course, *, limit: int | None = None, offset: int = 0) -> PublicReviews:
+    """Published reviews of ``course``, newest first, with authors and structured points:
+    ``limit`` of them after the ``offset`` newest (all when no limit); the summary counts every
+    published review. Two queries for the summary, two for the list."""
     published = Review.objects.filter(course=course, status=Review.Status.PUBLISHED)
     totals = published.aggregate(
         count=Count("pk"),
@@ -91,8 +103,8 @@ def course_reviews_public(course: Course, *, limit: int | None = None) -> Public
         .prefetch_related("points")
         .order_by("-created_at", "-pk")
     )
-    if limit is not None:
-        reviews = reviews[:limit]
+    offset = max(offset, 0)
+    reviews = reviews[offset : offset + limit] if limit is not None else reviews[offset:]
     average = totals["average"]
     recommend = totals["recommend"]
     nps = round(100 * (totals["promoters"] - totals["detractors"]) / recommend) if recommend else None
@@ -104,6 +116,7 @@ def course_reviews_public(course: Course, *, limit: int | None = None) -> Public
         recommend_count=recommend,
         nps=nps,
         reviews=list(reviews),
+        offset=offset,
     )
 
 

@@ -19,6 +19,7 @@ from reviews.services.feedback import (
     DEFAULT_LECTURE_TAGS,
     DEFAULT_REPORT_TAGS,
     REVIEW_TEXT_MAX_LENGTH,
+    feedback_delete,
     feedback_submit,
     feedback_tags_ensure,
     review_moderate,
@@ -33,6 +34,13 @@ from reviews.services.inbox import (
     feedback_respond,
 )
 from reviews.services.notify import item_about, lazy_text
+from reviews.services.rollup import (
+    RollupKey,
+    RollupRebuilt,
+    feedback_rollup_keys,
+    feedback_rollup_rebuild,
+    feedback_rollup_refresh,
+)
 
 __all__ = [
     "CLOSED",
@@ -41,14 +49,20 @@ __all__ = [
     "DEFAULT_REPORT_TAGS",
     "REPLY_MAX_LENGTH",
     "REVIEW_TEXT_MAX_LENGTH",
+    "RollupKey",
+    "RollupRebuilt",
     "TRANSITIONS",
     "board_entry_create",
     "board_entry_notify",
     "board_entry_publish",
     "board_entry_update",
     "feedback_assign",
+    "feedback_delete",
     "feedback_bulk_acknowledge",
     "feedback_respond",
+    "feedback_rollup_keys",
+    "feedback_rollup_rebuild",
+    "feedback_rollup_refresh",
     "feedback_submit",
     "feedback_tags_ensure",
     "item_about",

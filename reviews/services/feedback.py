@@ -22,6 +22,7 @@ from reviews.exceptions import InvalidFeedback, InvalidTransition, NotEnrolled, 
 from reviews.models import FeedbackResponse, FeedbackTag, LectureFeedback, Review
 from reviews.permissions import user_can_handle_feedback
 from reviews.services.notify import lazy_text
+from reviews.services.rollup import feedback_rollup_keys, feedback_rollup_refresh
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -128,7 +129,7 @@ def feedback_submit(
 ) -> tuple[LectureFeedback, bool]:
     """Create or update the user's one item on ``target`` (a lecture, or a report on a
     question, case or exam ticket); returns it and whether it is new. A new item lands in the
-    course's inbox in the same transaction.
+    course's inbox in the same transaction, and the report's rollup is recounted in it too.
 
     A lecture item needs at least a rating (1–5), a tag or a comment; a report needs a problem
     tag or a comment and takes no ratings. Raises NotEnrolled unless the user is a student of
@@ -180,6 +181,8 @@ def feedback_submit(
         feedback.full_clean(validate_unique=False, validate_constraints=False)
         feedback.save(update_fields=[*values, "updated_at"])
     feedback.tags.set([allowed[pk] for pk in wanted])
+    # The item's course, lesson and day never change: one rollup group to recount.
+    feedback_rollup_refresh(keys=feedback_rollup_keys(feedback=[feedback]))
     if created:
         _response_open(
             course=target.course,
@@ -188,6 +191,18 @@ def feedback_submit(
             lesson=target.obj if is_lecture else None,
         )
     return feedback, created
+
+
+@transaction.atomic
+def feedback_delete(*, feedback: Iterable[LectureFeedback]) -> int:
+    """Delete feedback items (their inbox items go with them) and recount the report's rollup
+    groups they counted in, in one transaction; returns how many items were deleted. For the
+    admin: students cannot delete what they sent."""
+    items = list(feedback)
+    keys = feedback_rollup_keys(feedback=items)
+    deleted = LectureFeedback.objects.filter(pk__in=[item.pk for item in items]).delete()[1]
+    feedback_rollup_refresh(keys=keys)
+    return deleted.get(LectureFeedback._meta.label, 0)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from reviews.board_models import BoardEntry
 from reviews.models import FeedbackResponse, FeedbackTag, LectureFeedback, Review
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import CourseFactory
@@ -48,3 +49,15 @@ class FeedbackResponseFactory(factory.django.DjangoModelFactory):
     feedback = factory.SubFactory(LectureFeedbackFactory)
     course = factory.SelfAttribute("feedback.course")
     due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=48))
+
+
+class BoardEntryFactory(factory.django.DjangoModelFactory):
+    """A draft "you said, we did" entry (publish it with reviews.services.board_entry_publish)."""
+
+    class Meta:
+        model = BoardEntry
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Entry {n}")
+    you_said = "Demos were too fast."
+    we_did = "Demos now go step by step."

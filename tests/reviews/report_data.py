@@ -1,6 +1,6 @@
 """Small, hand-checkable data for the feedback-report tests: feedback, reviews and inbox items
 at chosen instants (``created_at`` is ``auto_now_add``, so it is set with an UPDATE after the
-insert)."""
+insert, and the feedback's rollup group recounted after that)."""
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses.models import Course, Enrollment
 from lessons.models import Lesson
 from reviews.models import FeedbackResponse, FeedbackTag, LectureFeedback, Review
+from reviews.services import feedback_rollup_keys, feedback_rollup_refresh
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import EnrollmentFactory, ModuleFactory
 from tests.lessons.factories import LessonFactory
@@ -64,6 +65,9 @@ def feedback(
     )
     item.tags.set([tag(course, key) for key in tags])
     stamp(item, when or T0)
+    # Written around the services (to choose created_at): recount the report's rollup group
+    # the way they do.
+    feedback_rollup_refresh(keys=feedback_rollup_keys(feedback=[item]))
     return item
 
 

@@ -79,4 +79,60 @@ def test_course_reviews_query_count_does_not_grow(client, django_assert_max_num_
     # when / then
     with django_assert_max_num_queries(4):
         response = client.get(reverse("reviews:course-reviews", args=[course.slug]), HTTP_HX_REQUEST="true")
-    assert response.content.decode().count('class="review card"') == 40
+    assert response.content.decode().count('class="review card"') == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Many reviews: a few on the course page, the rest page by page
+
+
+@pytest.fixture
+def reviewed_course():
+    """A public course with 25 published reviews, "Review 24" the newest."""
+    course = CourseFactory(status=Course.Status.PUBLISHED)
+    for number in range(25):
+        ReviewFactory(course=course, status=Review.Status.PUBLISHED, pros=f"Review {number:02d}")
+    return course
+
+
+def test_the_course_page_slot_lists_the_newest_few_and_links_to_all(client, reviewed_course):
+    # when
+    response = client.get(
+        reverse("reviews:course-reviews", args=[reviewed_course.slug]), HTTP_HX_REQUEST="true"
+    )
+
+    # then
+    content = response.content.decode()
+    assert content.count('class="review card"') == 5
+    assert "Review 24" in content and "Review 19" not in content
+    assert "All 25 reviews" in content
+    assert "25 published reviews" in content  # the summary counts all of them
+
+
+def test_the_full_list_goes_page_by_page(client, reviewed_course, django_assert_max_num_queries):
+    url = reverse("reviews:course-reviews", args=[reviewed_course.slug])
+
+    # when
+    with django_assert_max_num_queries(6):
+        first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    # then
+    assert first.count('class="review card"') == 20 and "Review 24" in first and "Review 04" not in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert second.count('class="review card"') == 5 and "Review 04" in second and "Review 00" in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "999"])
+def test_a_page_out_of_range_is_never_an_error(client, reviewed_course, page):
+    response = client.get(reverse("reviews:course-reviews", args=[reviewed_course.slug]), {"page": page})
+    assert response.status_code == 200
+
+
+def test_the_api_pages_reviews_too(client, reviewed_course):
+    response = client.get(f"/api/v1/courses/{reviewed_course.slug}/reviews/", {"page": 2})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], body["page"], body["next_page"], len(body["reviews"])) == (25, 2, None, 5)
