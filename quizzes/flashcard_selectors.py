@@ -9,14 +9,14 @@ the day (what is due, the daily new-card limit, learning ahead).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.access import LEARNING_STATUSES, READABLE_COURSE_STATUSES, CourseViewer, module_lock_reason
 from courses.models import Course, Module
@@ -294,10 +294,31 @@ class RatingOption:
 
     @property
     def interval_label(self) -> str:
-        return timeuntil(_EPOCH + self.interval, _EPOCH, depth=1)
+        """The whole phrase, "next in 1 minute" / "снова через 1 минуту" (see ``interval_label``)."""
+        return interval_label(self.interval)
 
 
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # any fixed moment: only the difference is shown
+def interval_label(interval: timedelta) -> str:
+    """The wait until a card is due again as a phrase ("next in 5 minutes", "next in 1 day"), in
+    its largest whole unit (minutes, hours, days, months of 30 days, years of 365 days), at least a minute.
+
+    One plural message per unit, with the number, so a language with several plural forms and
+    cases gets the right one ("через 1 минуту", "через 2 минуты", "через 5 минут"): Django's
+    timeuntil() gives the nominative ("1 минута"), wrong after "через".
+    """
+    minutes = max(1, int(interval.total_seconds()) // 60)
+    hours, days = minutes // 60, minutes // (60 * 24)
+    if minutes < 60:
+        return ngettext("next in %(count)d minute", "next in %(count)d minutes", minutes) % {"count": minutes}
+    if hours < 24:
+        return ngettext("next in %(count)d hour", "next in %(count)d hours", hours) % {"count": hours}
+    if days < 30:
+        return ngettext("next in %(count)d day", "next in %(count)d days", days) % {"count": days}
+    if days < 365:
+        months = days // 30
+        return ngettext("next in %(count)d month", "next in %(count)d months", months) % {"count": months}
+    years = days // 365
+    return ngettext("next in %(count)d year", "next in %(count)d years", years) % {"count": years}
 
 
 @dataclass

@@ -6,7 +6,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,13 +206,16 @@ def quiz_detail_for(*, user: User, quiz_id: int, now: datetime | None = None) ->
 def attempt_get_for_viewer(*, user: User, attempt_id: int) -> Attempt:
     """The attempt if ``user`` owns it, teaches its course, or is a superuser, with its quiz and
     course; ``viewer_is_owner`` tells which. Raises Attempt.DoesNotExist otherwise, so a
-    tampered id looks exactly like a missing one."""
-    attempts = Attempt.objects.select_related("quiz__course", "user")
-    if not user.is_superuser:
-        teaches = CourseStaff.objects.filter(course_id=OuterRef("quiz__course_id"), user=user)
-        attempts = attempts.filter(Q(user=user) | Q(Exists(teaches)))
-    attempt = attempts.get(pk=attempt_id)
+    tampered id looks exactly like a missing one. One query for its student (every poll of the
+    result page), a second one for anyone else."""
+    attempt = Attempt.objects.select_related("quiz__course", "user").get(pk=attempt_id)
     attempt.viewer_is_owner = attempt.user_id == user.pk
+    if not (
+        attempt.viewer_is_owner
+        or user.is_superuser
+        or CourseStaff.objects.filter(course_id=attempt.quiz.course_id, user=user).exists()
+    ):
+        raise Attempt.DoesNotExist
     return attempt
 
 
@@ -208,6 +224,14 @@ def attempt_get_own(*, user: User, attempt_id: int) -> Attempt:
     attempt = Attempt.objects.select_related("quiz__course").get(pk=attempt_id, user=user)
     attempt.viewer_is_owner = True
     return attempt
+
+
+def attempt_status_of_own(*, user: User, attempt_id: int) -> str | None:
+    """The status of the user's own attempt; None when it is not theirs or does not exist.
+    One query on the primary key (for the status poll)."""
+    return (
+        Attempt.objects.filter(pk=attempt_id, user=user).order_by().values_list("status", flat=True).first()
+    )
 
 
 def responses_for(*, attempt: Attempt) -> QuerySet[Response]:
@@ -352,6 +376,21 @@ def response_for_question(*, attempt: Attempt, question_id: int) -> QuestionView
     return _question_views(responses)[0] if responses else None
 
 
+@dataclass(frozen=True)
+class AnsweredCount:
+    answered_count: int
+    question_count: int
+
+
+def attempt_answered_count(*, attempt: Attempt) -> AnsweredCount:
+    """How many of the attempt's questions are answered, of how many (the "N of M answered"
+    line, after an autosave): one query."""
+    counts = Response.objects.filter(attempt=attempt).aggregate(
+        answered=Count("pk", filter=Q(answered_at__isnull=False)), total=Count("pk")
+    )
+    return AnsweredCount(answered_count=counts["answered"], question_count=counts["total"])
+
+
 # ---------------------------------------------------------------------------------------------
 # Result and review
 
@@ -403,8 +442,67 @@ def _boolean_label(value: bool | None) -> str:
     return _("True") if value else _("False")
 
 
+# What the review shows of a response, its question and the question's choices.
+_REVIEW_RESPONSE_FIELDS = (
+    "position",
+    "choice_order",
+    "max_points",
+    "text_answer",
+    "numeric_answer",
+    "boolean_answer",
+    "answered_at",
+    "points",
+    "is_correct",
+    "question__kind",
+    "question__text_html",
+    "question__correct_boolean",
+    "question__numeric_answer",
+    "question__numeric_tolerance",
+    "question__answer_html",
+    "question__explanation_html",
+)
+_REVIEW_CHOICE_FIELDS = ("question_id", "text", "is_correct", "feedback")
+
+
+def _review_views(*, attempt: Attempt) -> list[tuple[QuestionView, list[Choice]]]:
+    """The attempt's questions in order, each with all its choices (a short-text question's are
+    its accepted answers): three flat queries, and only the columns the review shows."""
+    responses = list(
+        Response.objects.filter(attempt=attempt)
+        .select_related("question")
+        .only(*_REVIEW_RESPONSE_FIELDS)
+        .order_by("position")
+    )
+    choices_of: dict[int, list[Choice]] = {}
+    choices = Choice.objects.filter(question_id__in={response.question_id for response in responses})
+    for choice in choices.only(*_REVIEW_CHOICE_FIELDS).order_by("position", "id"):
+        choices_of.setdefault(choice.question_id, []).append(choice)
+    selected: dict[int, set[int]] = {}
+    rows = Response.selected_choices.through.objects.filter(response_id__in=[r.pk for r in responses])
+    for response_id, choice_id in rows.values_list("response_id", "choice_id"):
+        selected.setdefault(response_id, set()).add(choice_id)
+    views = []
+    for response in responses:
+        question_choices = choices_of.get(response.question_id, [])
+        by_id = {choice.pk: choice for choice in question_choices}
+        view = QuestionView(
+            response=response,
+            question=response.question,
+            number=response.position + 1,
+            choices=[by_id[choice_id] for choice_id in response.choice_order if choice_id in by_id],
+            selected_ids=frozenset(selected.get(response.pk, ())),
+        )
+        views.append((view, question_choices))
+    return views
+
+
 def _review_item(
-    view: QuestionView, *, show_correct: bool, show_explanation: bool, graded: bool
+    view: QuestionView,
+    *,
+    question_choices: list[Choice],
+    show_correct: bool,
+    show_explanation: bool,
+    graded: bool,
 ) -> ReviewItem:
     question, response = view.question, view.response
     choices = [
@@ -430,7 +528,7 @@ def _review_item(
     elif question.kind in grading.TEXT_KINDS:
         your_answer = response.text_answer
         if question.kind == Question.Kind.SHORT_TEXT:
-            correct_answers = [choice.text for choice in question.choices.all() if choice.is_correct]
+            correct_answers = [choice.text for choice in question_choices if choice.is_correct]
     awaits_manual = question.kind in grading.MANUAL_KINDS and response.points is None
     return ReviewItem(
         view=view,
@@ -468,8 +566,14 @@ def attempt_result(
     review = []
     if finished and with_review:
         review = [
-            _review_item(view, show_correct=show_correct, show_explanation=show_explanation, graded=graded)
-            for view in _question_views(list(responses_for(attempt=attempt)))
+            _review_item(
+                view,
+                question_choices=question_choices,
+                show_correct=show_correct,
+                show_explanation=show_explanation,
+                graded=graded,
+            )
+            for view, question_choices in _review_views(attempt=attempt)
         ]
     return AttemptResultView(
         attempt=attempt,

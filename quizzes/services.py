@@ -295,10 +295,14 @@ def attempt_submit(*, attempt: Attempt, user: User, now: datetime | None = None)
     Raises Attempt.DoesNotExist (not the user's), AttemptClosed (already submitted),
     NotEnrolled."""
     now = now or timezone.now()
-    attempt = _attempt_locked(attempt_id=attempt.pk, user=user)
+    # The attempt's row alone (its quiz and course are not needed to close it).
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk, user=user)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AttemptClosed(_("This attempt was already submitted."))
-    if not _is_enrolled(user=user, course_id=attempt.quiz.course_id):
+    enrolled = Enrollment.objects.filter(
+        user=user, course__quizzes=attempt.quiz_id, status=Enrollment.Status.ACTIVE
+    ).exists()
+    if not enrolled:
         raise NotEnrolled(_("You are no longer enrolled in this course."))
     _attempt_submit_locked(attempt=attempt, now=now)
     return attempt
@@ -346,17 +350,68 @@ def attempts_requeue_stuck_grading(*, older_than_minutes: int = 10, now: datetim
 # Grading
 
 
-def _answer_key(question: Question) -> grading.AnswerKey:
-    choices = list(question.choices.all())
-    return grading.AnswerKey(
-        kind=question.kind,
-        correct_choice_ids=frozenset(choice.pk for choice in choices if choice.is_correct),
-        accepted_texts=tuple(choice.text for choice in choices if choice.is_correct),
-        case_sensitive=question.case_sensitive,
-        correct_boolean=question.correct_boolean,
-        numeric_answer=question.numeric_answer,
-        numeric_tolerance=question.numeric_tolerance,
+# What grading reads of each response and its question: plain values, no model instances.
+_GRADING_FIELDS = (
+    "pk",
+    "question_id",
+    "max_points",
+    "points",
+    "text_answer",
+    "numeric_answer",
+    "boolean_answer",
+    "question__kind",
+    "question__case_sensitive",
+    "question__correct_boolean",
+    "question__numeric_answer",
+    "question__numeric_tolerance",
+)
+
+
+def _responses_score(*, attempt_id: int, now: datetime) -> tuple[list[dict], bool]:
+    """Score the attempt's automatically graded responses and write their points (one UPDATE
+    per distinct (points, correct) pair, usually two). Returns every response's values, the
+    new points included, and whether an open or code response still waits for a person.
+    Four queries plus the UPDATEs, whatever the number of questions."""
+    responses = list(Response.objects.filter(attempt_id=attempt_id).order_by().values(*_GRADING_FIELDS))
+    auto = [row for row in responses if row["question__kind"] not in grading.MANUAL_KINDS]
+    correct: dict[int, list[tuple[int, str]]] = {}
+    rows = Choice.objects.filter(question_id__in={row["question_id"] for row in auto}, is_correct=True)
+    for question_id, choice_id, text in rows.order_by().values_list("question_id", "pk", "text"):
+        correct.setdefault(question_id, []).append((choice_id, text))
+    selected: dict[int, set[int]] = {}
+    through = Response.selected_choices.through.objects.filter(response_id__in=[row["pk"] for row in auto])
+    for response_id, choice_id in through.values_list("response_id", "choice_id"):
+        selected.setdefault(response_id, set()).add(choice_id)
+
+    by_outcome: dict[tuple[Decimal | None, bool | None], list[int]] = {}
+    for row in auto:
+        keys = correct.get(row["question_id"], [])
+        result = grading.score(
+            key=grading.AnswerKey(
+                kind=row["question__kind"],
+                correct_choice_ids=frozenset(choice_id for choice_id, _text in keys),
+                accepted_texts=tuple(text for _choice_id, text in keys),
+                case_sensitive=row["question__case_sensitive"],
+                correct_boolean=row["question__correct_boolean"],
+                numeric_answer=row["question__numeric_answer"],
+                numeric_tolerance=row["question__numeric_tolerance"],
+            ),
+            answer=grading.Answer(
+                choice_ids=frozenset(selected.get(row["pk"], ())),
+                text=row["text_answer"],
+                number=row["numeric_answer"],
+                boolean=row["boolean_answer"],
+            ),
+            max_points=row["max_points"],
+        )
+        row["points"] = result.points
+        by_outcome.setdefault((result.points, result.is_correct), []).append(row["pk"])
+    for (points, is_correct), ids in by_outcome.items():
+        Response.objects.filter(pk__in=ids).update(points=points, is_correct=is_correct, updated_at=now)
+    needs_manual = any(
+        row["points"] is None for row in responses if row["question__kind"] in grading.MANUAL_KINDS
     )
+    return responses, needs_manual
 
 
 def _grading_test_delay() -> None:
@@ -373,62 +428,36 @@ def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> Attempt | 
     AWAITING_MANUAL when an open (or code) question waits for a person.
 
     Idempotent and safe to run twice at once or again after a crash: the attempt goes
-    SUBMITTED → GRADING in one transaction (so the page shows "grading"), and the scores and
-    the final status are written in a second transaction under the row lock, only while the
-    status is still GRADING. A worker killed in between leaves GRADING with nothing written;
-    the re-delivered task grades it once. Returns None for a missing attempt; an attempt in
-    progress or already graded is returned unchanged.
+    SUBMITTED → GRADING first (one conditional UPDATE, so the page shows "grading"), and the
+    scores and the final status are written in a transaction under the row lock, only while
+    the status is still GRADING. A worker killed in between leaves GRADING with nothing
+    written; the re-delivered task grades it once. Returns None for a missing attempt; an
+    attempt in progress or already graded is returned unchanged.
     """
-    with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().filter(pk=attempt_id).first()
-        if attempt is None:
-            return None
-        if attempt.status != Attempt.Status.SUBMITTED:
-            if attempt.status != Attempt.Status.GRADING:
-                return attempt
-        else:
-            attempt.status = Attempt.Status.GRADING
-            attempt.save(update_fields=["status", "updated_at"])
-
     now = now or timezone.now()
+    # Only one run can move it out of SUBMITTED; any run may resume an attempt left in GRADING.
+    Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.SUBMITTED).update(
+        status=Attempt.Status.GRADING, updated_at=timezone.now()
+    )
     with transaction.atomic():
         attempt = (
-            Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=attempt_id)
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz", "user")
+            .filter(pk=attempt_id)
+            .first()
         )
-        if attempt.status != Attempt.Status.GRADING:  # a concurrent run finished it
+        if attempt is None or attempt.status != Attempt.Status.GRADING:  # gone, or finished by another run
             return attempt
-        responses = list(
-            Response.objects.filter(attempt=attempt)
-            .select_related("question")
-            .prefetch_related("question__choices", "selected_choices")
-        )
-        needs_manual = False
-        scored = []
-        for response in responses:
-            if response.question.kind in grading.MANUAL_KINDS:
-                needs_manual = needs_manual or response.points is None
-                continue
-            answer = grading.Answer(
-                choice_ids=frozenset(choice.pk for choice in response.selected_choices.all()),
-                text=response.text_answer,
-                number=response.numeric_answer,
-                boolean=response.boolean_answer,
-            )
-            result = grading.score(
-                key=_answer_key(response.question), answer=answer, max_points=response.max_points
-            )
-            response.points, response.is_correct, response.updated_at = result.points, result.is_correct, now
-            scored.append(response)
-        Response.objects.bulk_update(scored, ["points", "is_correct", "updated_at"])
+        responses, needs_manual = _responses_score(attempt_id=attempt_id, now=now)
         _grading_test_delay()
 
-        attempt.max_score = sum((response.max_points for response in responses), Decimal(0))
+        attempt.max_score = sum((row["max_points"] for row in responses), Decimal(0))
         if needs_manual:
             attempt.status = Attempt.Status.AWAITING_MANUAL
             attempt.score, attempt.passed, attempt.graded_at = None, None, None
         else:
             attempt.status = Attempt.Status.GRADED
-            attempt.score = sum((response.points or Decimal(0) for response in responses), Decimal(0))
+            attempt.score = sum((row["points"] or Decimal(0) for row in responses), Decimal(0))
             percent = grading.percent_of(score=attempt.score, max_score=attempt.max_score)
             attempt.passed = grading.is_passed(percent=percent, pass_mark=attempt.quiz.pass_mark)
             attempt.graded_at = now

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from quizzes import selectors, services
+from core.pagination import page_number
+from quizzes import polling, selectors, services
 from quizzes.exceptions import AttemptClosed, InvalidAnswer, NotEnrolled, QuizError
 from quizzes.forms import ResponseForm
 from quizzes.models import Attempt, Quiz
@@ -35,10 +36,6 @@ def _attempt_or_404(request: HttpRequest, attempt_id: int) -> Attempt:
 
 def _read_only(request: HttpRequest) -> HttpResponse:
     return _forbidden(request, _("You can view this attempt but not change it."))
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 1
 
 
 @login_required
@@ -113,7 +110,7 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
         messages.warning(request, _("Time is up: your attempt was submitted."))
         return redirect("quizzes:attempt-result", attempt_id=attempt.pk)
 
-    take = selectors.attempt_take_page(attempt=attempt, page=_page_number(request.GET.get("page")))
+    take = selectors.attempt_take_page(attempt=attempt, page=page_number(request.GET.get("page")))
     if request.method == "GET":
         forms = [ResponseForm(view=view) for view in take.questions]
         return render(request, "quizzes/attempt_take.html", _take_context(take, forms))
@@ -177,7 +174,11 @@ def response_save(request: HttpRequest, attempt_id: int, question_id: int) -> Ht
     if not request.htmx:
         return redirect("quizzes:attempt-take", attempt_id=attempt.pk)
     return _save_state(
-        request, form=form, saved_at=response.answered_at, cleared=response.answered_at is None
+        request,
+        form=form,
+        saved_at=response.answered_at,
+        cleared=response.answered_at is None,
+        answered=selectors.attempt_answered_count(attempt=attempt),
     )
 
 
@@ -189,14 +190,17 @@ def _save_state(
     error: str = "",
     saved_at: datetime | None = None,
     cleared: bool = False,
+    answered: selectors.AnsweredCount | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The inside of a question's "saved" live region, and (out of band) its navigator mark."""
+    """The inside of a question's "saved" live region, and (out of band) its navigator mark and,
+    after a save, the attempt's "N of M answered" line, counted by the server."""
     context = {
         "form": form,
         "question_id": form.view.question.pk if form is not None else question_id,
         "is_answered": saved_at is not None,
         "update_navigator": form is not None and not error,
+        "answered": answered,
         "error": error,
         "saved_at": saved_at,
         "cleared": cleared,
@@ -209,25 +213,27 @@ def _save_state(
 def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """GET: the summary before submitting (answered and unanswered questions). POST: submit
     (also sent by the countdown at the deadline)."""
+    if request.method == "POST":
+        return _attempt_submit_post(request, attempt_id)
     attempt = _attempt_or_404(request, attempt_id)
-    if not attempt.viewer_is_owner:
-        return (
-            _read_only(request)
-            if request.method == "POST"
-            else redirect("quizzes:attempt-result", attempt_id=attempt.pk)
-        )
-    if attempt.status != Attempt.Status.IN_PROGRESS:
+    if not attempt.viewer_is_owner or attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("quizzes:attempt-result", attempt_id=attempt.pk)
-    if request.method == "GET":
-        take = selectors.attempt_summary(attempt=attempt)
-        return render(request, "quizzes/attempt_submit.html", _take_context(take, []))
+    take = selectors.attempt_summary(attempt=attempt)
+    return render(request, "quizzes/attempt_submit.html", _take_context(take, []))
+
+
+def _attempt_submit_post(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    # The service locks the student's own attempt and checks it: nothing to load before it.
     try:
-        services.attempt_submit(attempt=attempt, user=request.user)
+        services.attempt_submit(attempt=Attempt(pk=attempt_id), user=request.user)
+    except Attempt.DoesNotExist:  # not theirs: not found, or read-only for the course's teachers
+        _attempt_or_404(request, attempt_id)
+        return _read_only(request)
     except AttemptClosed:
         pass  # submitted meanwhile (another tab, the deadline sweep): show the result
     except NotEnrolled as exc:
         return _forbidden(request, exc.message)
-    return redirect("quizzes:attempt-result", attempt_id=attempt.pk)
+    return redirect("quizzes:attempt-result", attempt_id=attempt_id)
 
 
 @login_required
@@ -238,27 +244,44 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _attempt_or_404(request, attempt_id)
     if attempt.viewer_is_owner and attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("quizzes:attempt-take", attempt_id=attempt.pk)
-    result = selectors.attempt_result(attempt=attempt, with_review=True)
-    return render(
-        request, "quizzes/attempt_result.html", {"result": result, "attempt": attempt, "quiz": attempt.quiz}
+    # While it is being graded (usually well under a second) the page shows the status alone:
+    # the graded status fragment brings the review, so it is built once, with the grade.
+    result = selectors.attempt_result(
+        attempt=attempt, with_review=attempt.status not in selectors.PENDING_STATUSES
     )
+    return render(request, "quizzes/attempt_result.html", _result_context(result, oob_review=False))
 
 
 @login_required
 @require_GET
 def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """The live status fragment, polled by the result page until grading is over; once it is,
-    the fragment also replaces the review (out of band) with the graded one."""
+    """The live status fragment, polled by the result page until grading is over (on the
+    schedule of ``quizzes.polling``); once it is, the fragment also brings the review (out of
+    band). A student's poll while nothing changed costs one query on the attempt's key: 204."""
+    known = request.GET.get("known")
+    if request.htmx and known in selectors.PENDING_STATUSES:
+        if selectors.attempt_status_of_own(user=request.user, attempt_id=attempt_id) == known:
+            return HttpResponse(status=204)  # unchanged: htmx keeps the fragment and polls again
     attempt = _attempt_or_404(request, attempt_id)
     if not request.htmx:
         return redirect("quizzes:attempt-result", attempt_id=attempt.pk)
-    if attempt.status in selectors.PENDING_STATUSES and request.GET.get("known") == attempt.status:
-        return HttpResponse(status=204)  # unchanged: htmx keeps the fragment and polls again
+    if attempt.status in selectors.PENDING_STATUSES and known == attempt.status:
+        return HttpResponse(status=204)  # a teacher's poll, unchanged
     result = selectors.attempt_result(
         attempt=attempt, with_review=attempt.status not in selectors.PENDING_STATUSES
     )
     return render(
         request,
         "quizzes/partials/attempt_status.html",
-        {"result": result, "attempt": attempt, "quiz": attempt.quiz, "oob_review": not result.is_pending},
+        _result_context(result, oob_review=not result.is_pending),
     )
+
+
+def _result_context(result: selectors.AttemptResultView, *, oob_review: bool) -> dict:
+    return {
+        "result": result,
+        "attempt": result.attempt,
+        "quiz": result.attempt.quiz,
+        "oob_review": oob_review,
+        "status_poll_trigger": polling.status_poll_trigger(),
+    }

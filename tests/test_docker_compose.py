@@ -126,7 +126,7 @@ def test_worker_consumes_every_queue_tasks_are_routed_to():
     }
 
     # then
-    assert queues == {"default", "sandbox"}
+    assert queues == {"grading", "default", "sandbox"}
     assert routed <= queues
 
 

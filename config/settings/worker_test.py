@@ -3,12 +3,13 @@ settings, with the broker on REDIS_URL and the database on DATABASE_URL (the tes
 passes its own test database). Never used outside the tests."""
 
 from config.settings.test import *  # noqa: F403
-from config.settings.test import env
+from config.settings.test import CELERY_BROKER_TRANSPORT_OPTIONS, env
 
 CELERY_BROKER_URL = env.str("REDIS_URL")
 # A killed worker's unacknowledged message goes back to the queue after the visibility
 # timeout; short here so a restarted worker picks it up within seconds, not an hour.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4),
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,

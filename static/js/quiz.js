@@ -3,7 +3,8 @@
  * The server gives the seconds left (never the client's clock); at zero the page submits the
  * attempt (the hidden "deadline" form). The server enforces the deadline on every write
  * anyway; this only spares the student a refused answer. Autosave itself is plain HTMX
- * (hx-post on each question), no code here.
+ * (hx-post on each question), no code here: its response also carries, out of band, the
+ * question's navigator mark and the "N of M answered" line, both counted by the server.
  */
 (function () {
   "use strict";

@@ -86,8 +86,9 @@ class WorkerFactory:
     directory: Path
     workers: list[Worker] = field(default_factory=list)
 
-    def start(self, *, grading_delay: float = 0, queues: str = "default") -> Worker:
-        """Start a worker (prefork, one process, queue "default") and wait until it is ready.
+    def start(self, *, grading_delay: float = 0, queues: str = "grading,default") -> Worker:
+        """Start a worker (prefork, one process, queues "grading" and "default") and wait until it
+        is ready.
         ``grading_delay`` makes it sleep that long in the middle of grading an attempt;
         ``queues`` (comma-separated) are the queues it consumes, e.g. "sandbox"."""
         name = f"it-{uuid.uuid4().hex[:8]}"

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from accounts.models import Notification
+from accounts.tasks import notification_email_task
 from quizzes import services
 from quizzes.models import Attempt, Response
 from quizzes.tasks import attempt_grade_task
@@ -93,3 +94,26 @@ def test_worker_killed_mid_grading_grades_exactly_once_after_a_restart(celery_wo
     assert len(responses) == 5
     assert sum(response.points for response in responses) == attempt.score
     assert Notification.objects.filter(user=attempt.user, kind=Notification.Kind.ATTEMPT_GRADED).count() == 1
+
+
+def test_the_worker_grades_before_it_sends_the_emails_queued_earlier(celery_worker):
+    # given: e-mails waiting on the default queue (a digest, say), then a submit
+    attempt = _answered_attempt()
+    for _ in range(5):
+        notification_email_task.delay(987_654_321)  # a deleted notification: nothing to send
+    services.attempt_submit(attempt=attempt, user=attempt.user)
+
+    # when: a worker that lists "default" first
+    worker = celery_worker.start(queues="default,grading")
+    wait_for(
+        lambda: _status(attempt) == Attempt.Status.GRADED, timeout=20, what="the worker to grade the attempt"
+    )
+    wait_for(
+        lambda: worker.output().count("notification_email_task[") >= 10,  # received and succeeded
+        timeout=20,
+        what="the worker to run the e-mail tasks",
+    )
+
+    # then
+    received = [line for line in worker.output().splitlines() if "] received" in line]
+    assert GRADE_TASK_DONE in received[0], received

@@ -10,6 +10,7 @@ from courses.models import Course, Enrollment
 from quizzes import flashcards
 from quizzes.exceptions import NotEnrolled
 from quizzes.flashcard_selectors import (
+    RatingOption,
     flashcard_decks_due,
     flashcard_decks_for_course,
     flashcard_next,
@@ -561,4 +562,47 @@ def test_the_next_card_offers_four_ratings_with_growing_intervals(db):
     intervals = [option.interval for option in card.ratings]
     assert intervals == sorted(intervals) and intervals[0] == timedelta(minutes=1)
     with translation.override("en"):
-        assert card.ratings[0].interval_label == "1\xa0minute"
+        assert card.ratings[0].interval_label == "next in 1 minute"
+    with translation.override("ru"):
+        assert card.ratings[0].interval_label == "снова через 1 минуту"
+
+
+@pytest.mark.parametrize(
+    ("interval", "english", "russian"),
+    [
+        (timedelta(seconds=20), "next in 1 minute", "снова через 1 минуту"),
+        (timedelta(minutes=1), "next in 1 minute", "снова через 1 минуту"),
+        (timedelta(minutes=2), "next in 2 minutes", "снова через 2 минуты"),
+        (timedelta(minutes=5), "next in 5 minutes", "снова через 5 минут"),
+        (timedelta(minutes=11), "next in 11 minutes", "снова через 11 минут"),
+        (timedelta(minutes=21), "next in 21 minutes", "снова через 21 минуту"),
+        (timedelta(minutes=59, seconds=59), "next in 59 minutes", "снова через 59 минут"),
+        (timedelta(hours=1), "next in 1 hour", "снова через 1 час"),
+        (timedelta(hours=3, minutes=40), "next in 3 hours", "снова через 3 часа"),
+        (timedelta(hours=12), "next in 12 hours", "снова через 12 часов"),
+        (timedelta(hours=21), "next in 21 hours", "снова через 21 час"),
+        (timedelta(days=1), "next in 1 day", "снова через 1 день"),
+        (timedelta(days=4, hours=23), "next in 4 days", "снова через 4 дня"),
+        (timedelta(days=14), "next in 14 days", "снова через 14 дней"),
+        (timedelta(days=22), "next in 22 days", "снова через 22 дня"),
+        (timedelta(days=30), "next in 1 month", "снова через 1 месяц"),
+        (timedelta(days=95), "next in 3 months", "снова через 3 месяца"),
+        (timedelta(days=200), "next in 6 months", "снова через 6 месяцев"),
+        (timedelta(days=365), "next in 1 year", "снова через 1 год"),
+        (timedelta(days=3 * 365), "next in 3 years", "снова через 3 года"),
+        (timedelta(days=5 * 365), "next in 5 years", "снова через 5 лет"),
+    ],
+)
+def test_rating_intervals_read_correctly_in_english_and_in_russian(interval, english, russian):
+    # given
+    option = RatingOption(value=3, name="good", label="Good", interval=interval)
+
+    # when
+    with translation.override("en"):
+        in_english = option.interval_label
+    with translation.override("ru"):
+        in_russian = option.interval_label
+
+    # then
+    assert in_english == english
+    assert in_russian == russian  # the accusative after "через", in the right plural form

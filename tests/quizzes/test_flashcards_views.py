@@ -219,6 +219,28 @@ def test_show_answer_with_htmx_swaps_in_only_the_card(client, setup):
     assert "Answer 0." in html and "You answered in your head." in html
 
 
+@pytest.mark.parametrize(
+    ("language", "again", "wrong"),
+    [("ru", "снова через 1 минуту", "1\xa0минута"), ("en", "next in 1 minute", "1\xa0minute")],
+)
+def test_the_rating_buttons_say_when_the_card_comes_back_in_the_page_language(
+    client, setup, language, again, wrong
+):
+    # given
+    category, cards, student = setup
+    client.force_login(student)
+
+    # when
+    response = client.post(
+        url("card-reveal", category.pk, cards[0].pk), {"answer": ""}, HTTP_ACCEPT_LANGUAGE=language, **HTMX
+    )
+
+    # then
+    html = response.content.decode()
+    assert f'<span class="rating-interval">{again}</span>' in html  # "Again": a new card, a minute
+    assert wrong not in html
+
+
 def test_rating_without_javascript_schedules_the_card_and_goes_to_the_next(client, setup):
     # given
     category, cards, student = setup

@@ -558,6 +558,37 @@ def test_grading_with_partial_credit_and_a_failed_pass_mark(quiz, questions, stu
     }
 
 
+def test_grading_runs_a_fixed_number_of_queries_whatever_the_number_of_questions(
+    course, student, django_assert_max_num_queries
+):
+    # given: 60 questions of every automatically graded kind, half of them answered right
+    kinds = [builders.single, builders.multiple, builders.true_false, builders.short_text, builders.numeric]
+    questions = [kinds[i % len(kinds)](course) for i in range(60)]
+    quiz = builders.quiz_of(course, questions)
+    answers = {q.pk: _right_answer(q) if i % 2 else builders.some_answer(q) for i, q in enumerate(questions)}
+    attempt = _submitted(quiz, student, answers)
+
+    # when / then: status, lock, responses, correct choices, selections, one UPDATE per outcome,
+    # the attempt, the notification (with its savepoints)
+    with django_assert_max_num_queries(22):
+        graded = services.attempt_grade(attempt_id=attempt.pk, now=NOW)
+    assert graded.status == Attempt.Status.GRADED
+    responses = list(Response.objects.filter(attempt=attempt).order_by("position"))
+    assert graded.score == sum(r.points for r in responses)
+    assert all(r.is_correct and r.points == r.max_points for r in responses[1::2])
+
+
+def _right_answer(question: Question) -> object:
+    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+        right = builders.choice_ids(question, correct=True)
+        return right[0] if question.kind == Question.Kind.SINGLE else right
+    if question.kind == Question.Kind.TRUE_FALSE:
+        return question.correct_boolean
+    if question.kind == Question.Kind.NUMERIC:
+        return str(question.numeric_answer)
+    return question.choices.filter(is_correct=True).first().text
+
+
 def test_grading_twice_grades_once(quiz, questions, student):
     # given
     attempt = _submitted(quiz, student, builders.correct_answers(questions))

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from config.celery_app import app
+from config.celery_app import GradingFirstCycle, app
 from quizzes import services
 from quizzes.models import Attempt
 from quizzes.tasks import attempt_grade_task, attempts_close_expired_task, attempts_requeue_stuck_grading_task
@@ -77,3 +77,31 @@ def test_beat_runs_the_expiry_sweep_every_minute():
     assert entry["schedule"] == 60.0
     assert entry["task"] in app.tasks
     assert settings.CELERY_BEAT_SCHEDULE["quizzes-requeue-stuck-grading"]["task"] in app.tasks
+
+
+def test_grading_is_routed_to_its_own_queue():
+    # when
+    grading = app.amqp.router.route({}, attempt_grade_task.name)
+    sweep = app.amqp.router.route({}, attempts_close_expired_task.name)
+
+    # then
+    assert grading["queue"].name == "grading"
+    assert sweep["queue"].name == "default"
+
+
+def test_a_worker_reads_grading_first_and_its_other_queues_in_turn():
+    # given: the cycle the Redis transport is configured with
+    from kombu.utils.scheduling import cycle_by_name
+
+    cycle = cycle_by_name(settings.CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"])()
+    cycle.update(["default", "sandbox", "grading"])
+
+    # when / then
+    assert isinstance(cycle, GradingFirstCycle)
+    assert cycle.consume(3) == ["grading", "default", "sandbox"]
+    cycle.rotate("grading")
+    assert cycle.consume(3) == ["grading", "default", "sandbox"]
+    cycle.rotate("default")
+    assert cycle.consume(3) == ["grading", "sandbox", "default"]
+    cycle.rotate("sandbox")
+    assert cycle.consume(3) == ["grading", "default", "sandbox"]

@@ -10,7 +10,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes import services
+from quizzes import polling, services
 from quizzes.models import Attempt, Quiz
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import CourseFactory, CourseStaffFactory
@@ -359,6 +359,80 @@ def test_autosave_saves_one_answer_and_reports_it(client, setup, attempt):
     assert sorted(saved.selected_choices.values_list("pk", flat=True)) == [choices[0], choices[2]]
 
 
+COUNTER = '<p class="meta answered-count" id="attempt-answered-count"{oob}>{text}</p>'
+
+
+def test_take_page_counts_the_answered_questions_in_a_line_autosave_can_replace(client, setup, attempt):
+    # given
+    _quiz, questions, student = setup
+    services.response_save(attempt=attempt, user=student, question_id=questions["true_false"].pk, value=True)
+    client.force_login(student)
+
+    # when
+    response = client.get(url("attempt-take", attempt.pk), HTTP_ACCEPT_LANGUAGE="en")
+
+    # then
+    assert COUNTER.format(oob="", text="1 of 5 answered") in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "text"), [("en", "2 of 5 answered"), ("ru", "отвечено 2 из 5")])
+def test_autosave_sends_the_new_answered_count_out_of_band(client, setup, attempt, language, text):
+    # given
+    _quiz, questions, student = setup
+    services.response_save(attempt=attempt, user=student, question_id=questions["true_false"].pk, value=True)
+    client.force_login(student)
+
+    # when
+    response = client.post(
+        url("response-save", attempt.pk, questions["single"].pk),
+        {f"q{questions['single'].pk}-answer": builders.choice_ids(questions["single"])[0]},
+        HTTP_ACCEPT_LANGUAGE=language,
+        **HTMX,
+    )
+
+    # then
+    assert response.status_code == 200
+    assert COUNTER.format(oob=' hx-swap-oob="true"', text=text) in response.content.decode()
+
+
+def test_autosave_that_clears_an_answer_counts_it_out(client, setup, attempt):
+    # given
+    _quiz, questions, student = setup
+    for key, value in (("true_false", True), ("short_text", "Paris")):
+        services.response_save(attempt=attempt, user=student, question_id=questions[key].pk, value=value)
+    client.force_login(student)
+
+    # when
+    response = client.post(
+        url("response-save", attempt.pk, questions["short_text"].pk),
+        {f"q{questions['short_text'].pk}-answer": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+        **HTMX,
+    )
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200 and "Answer cleared" in html
+    assert COUNTER.format(oob=' hx-swap-oob="true"', text="1 of 5 answered") in html
+
+
+def test_a_refused_autosave_leaves_the_answered_count_alone(client, setup, attempt):
+    # given
+    _quiz, questions, student = setup
+    client.force_login(student)
+
+    # when
+    response = client.post(
+        url("response-save", attempt.pk, questions["single"].pk),
+        {f"q{questions['single'].pk}-answer": "999999"},
+        **HTMX,
+    )
+
+    # then
+    assert response.status_code == 400
+    assert "attempt-answered-count" not in response.content.decode()
+
+
 def test_autosave_of_an_invalid_value_is_400_with_the_message(client, setup, attempt):
     _quiz, questions, student = setup
     client.force_login(student)
@@ -446,8 +520,10 @@ def test_submit_queues_grading_and_shows_the_live_status(
     assert response["Location"] == url("attempt-result", attempt.pk)
     assert len(callbacks) == 1
     html = page.content.decode()
-    assert 'hx-trigger="every 1s"' in html
+    assert 'hx-trigger="load delay:250ms, load delay:500ms, load delay:750ms, every 1000ms"' in html
+    assert f'hx-trigger="{polling.status_poll_trigger()}"' in html  # the schedule the benchmark polls by
     assert url("attempt-status", attempt.pk) in html
+    assert 'id="attempt-review"' in html and "review-item" not in html  # the review comes with the grade
 
 
 def test_status_fragment_is_204_while_nothing_changed_and_the_graded_result_once_done(client, setup, attempt):
@@ -470,6 +546,54 @@ def test_status_fragment_is_204_while_nothing_changed_and_the_graded_result_once
     assert "hx-trigger" not in html  # polling stops
     assert 'id="attempt-review"' in html and 'hx-swap-oob="true"' in html
     assert "100" in html
+
+
+def test_status_poll_while_nothing_changed_is_one_query_on_the_attempt(
+    client, setup, attempt, django_assert_max_num_queries
+):
+    # given
+    student = setup[2]
+    services.attempt_submit(attempt=attempt, user=student)
+    client.force_login(student)
+    client.get(url("attempt-status", attempt.pk) + "?known=submitted", **HTMX)  # the session cached
+
+    # when / then: the user (authentication) and the attempt's status
+    with django_assert_max_num_queries(2):
+        response = client.get(url("attempt-status", attempt.pk) + "?known=submitted", **HTMX)
+    assert response.status_code == 204
+
+
+def test_another_students_status_poll_is_not_found_even_when_it_guesses_the_status(
+    client, setup, attempt, course
+):
+    services.attempt_submit(attempt=attempt, user=setup[2])
+    other = UserFactory()
+    builders.enroll(other, course)
+    client.force_login(other)
+
+    response = client.get(url("attempt-status", attempt.pk) + "?known=submitted", **HTMX)
+
+    assert response.status_code == 404
+
+
+def test_instructor_polling_a_pending_attempt_gets_204_then_the_graded_fragment(
+    client, setup, attempt, course
+):
+    # given
+    services.attempt_submit(attempt=attempt, user=setup[2])
+    teacher = UserFactory()
+    CourseStaffFactory(course=course, user=teacher)
+    client.force_login(teacher)
+    status_url = url("attempt-status", attempt.pk) + "?known=submitted"
+
+    # when
+    unchanged = client.get(status_url, **HTMX)
+    services.attempt_grade(attempt_id=attempt.pk)
+    graded = client.get(status_url, **HTMX)
+
+    # then
+    assert unchanged.status_code == 204
+    assert graded.status_code == 200 and 'class="score"' in graded.content.decode()
 
 
 def test_status_without_htmx_goes_to_the_result_page(client, setup, attempt):
@@ -554,10 +678,37 @@ def test_result_page_query_count_is_constant_for_60_questions(client, course, dj
     client.force_login(student)
 
     # when / then
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(url("attempt-result", attempt.pk))
     assert response.status_code == 200
     assert len(response.context["result"].review) == 60
+
+
+def test_graded_status_fragment_query_count_is_constant_for_60_questions(
+    client, course, django_assert_max_num_queries
+):
+    # given
+    kinds = [builders.single, builders.multiple, builders.true_false, builders.short_text, builders.numeric]
+    questions = [kinds[i % len(kinds)](course) for i in range(60)]
+    quiz = builders.quiz_of(course, questions)
+    student = UserFactory()
+    builders.enroll(student, course)
+    attempt, _ = services.attempt_start(quiz=quiz, user=student)
+    services.responses_save(
+        attempt=attempt, user=student, answers={q.pk: builders.some_answer(q) for q in questions}
+    )
+    services.attempt_submit(attempt=attempt, user=student)
+    client.force_login(student)
+    pending = client.get(url("attempt-result", attempt.pk))
+    services.attempt_grade(attempt_id=attempt.pk)
+
+    # when / then: the user, the status, the attempt, and the review's responses, choices, selections
+    with django_assert_max_num_queries(6):
+        response = client.get(url("attempt-status", attempt.pk) + "?known=submitted", **HTMX)
+    assert response.status_code == 200
+    assert pending.context["result"].review == []  # the page while grading: the status alone
+    assert len(response.context["result"].review) == 60
+    assert response.content.decode().count('class="review-item"') == 60
 
 
 # --- other students and instructors -----------------------------------------------------------
