@@ -1,12 +1,13 @@
 """``python -m bench``: services up, a fresh ``kafedra_bench`` database loaded with the seed
 bundles and large demo data, gunicorn started, every scenario measured with wrk, then quiz
 submit → graded measured with a real Celery worker next to gunicorn (``bench.quiz_latency``),
-the ``pages`` and ``quiz-latency`` sections of BENCHMARKS.md rewritten, gunicorn and the worker
-stopped whatever happens.
+gunicorn stopped, then the sandbox's overhead per run and grading throughput with a real worker
+on the sandbox queue (``bench.sandbox``), the ``pages``, ``quiz-latency`` and ``sandbox``
+sections of BENCHMARKS.md rewritten, gunicorn and the workers stopped whatever happens.
 
-Exit status: 0 when every scenario and the quiz step passed, 1 when one failed (BENCHMARKS.md still written,
-showing the failure), 2 when the run could not start (wrk missing, bad BENCH_* value, no
-services, a failed migration).
+Exit status: 0 when every scenario, the quiz step and the sandbox step passed, 1 when one failed
+(BENCHMARKS.md still written, showing the failure), 2 when the run could not start (wrk missing,
+bad BENCH_* value, no services, a failed migration).
 """
 
 import os
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 
 from bench import data, infra, pages, quiz_latency
+from bench import sandbox as sandbox_bench
 from bench.options import BASE_DIR, OptionError, Options, options_from_env
 from bench.report import section_write
 from bench.scenarios import SCENARIOS, scenarios_selected
@@ -71,6 +73,7 @@ def run(options: Options) -> int:
         print(f"  {done}", flush=True)
     static_root = tempfile.mkdtemp(prefix="kafedra-bench-static-")
     quiz: quiz_latency.QuizLatency | None = None
+    sandbox: sandbox_bench.SandboxBench | None = None
     env = _bench_env(options, static_root)
     try:
         print(
@@ -144,11 +147,24 @@ def run(options: Options) -> int:
         section_write(options.output, pages.SECTION, pages.pages_section(measurements, info))
         if quiz is not None:
             section_write(options.output, quiz_latency.SECTION, quiz_latency.quiz_section(quiz))
+        if sandbox_bench.selected(options.only):  # gunicorn stopped: the worker has the cores
+            print("== sandbox: overhead per run, grading, throughput (a worker on its queue)", flush=True)
+            sandbox = sandbox_bench.sandbox_bench_run(
+                env=env,
+                log_dir=log_dir,
+                redis_url=options.redis_url,
+                how="make bench",
+                options=sandbox_bench.SandboxOptions.from_env(),
+                machine=machine.describe(),
+            )
+            section_write(options.output, sandbox_bench.SECTION, sandbox_bench.sandbox_section(sandbox))
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
     failed = [m.label for m in measurements if m.failed]
     if quiz is not None and quiz.failed:
         failed.append(quiz_latency.STEP_NAME)
+    if sandbox is not None and sandbox.failed:
+        failed.append(sandbox_bench.STEP_NAME)
     print(f"== wrote {options.output} in {(time.monotonic() - started) / 60:.1f} min", flush=True)
     if failed:
         print(f"FAILED: {', '.join(failed)} (see {options.output})", file=sys.stderr)
@@ -159,8 +175,9 @@ def run(options: Options) -> int:
 def main() -> int:
     try:
         options = options_from_env()
+        sandbox_bench.SandboxOptions.from_env()  # a bad BENCH_SANDBOX_* value stops the run now
         wrk_path()
-    except (OptionError, WrkMissing) as error:
+    except (OptionError, ValueError, WrkMissing) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)

@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.views import favicon
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_router")),
@@ -16,6 +19,7 @@ urlpatterns = [
     path("practice/", include("exams.urls")),
     path("desk/", include("exams.desk_urls")),
     path("reports/", include("reviews.report_urls")),
+    path("health/", include("exams.health_urls")),
     path("", include("reviews.urls")),  # /feedback/…, /courses/<slug>/board/, /courses/<slug>/reviews/
     path("", include("courses.urls")),
 ]

@@ -154,7 +154,13 @@ def course_viewer(*, user: AnyUser, course: Course) -> CourseViewer:
     queries (the enrollment, and the user's team memberships, cached per request)."""
     if not user.is_authenticated:
         return CourseViewer(course=course, user=user, enrollment=None, is_team=False, is_staff=False)
-    enrollment = Enrollment.objects.filter(user=user, course=course).select_related("last_lesson").first()
+    enrollment = (
+        Enrollment.objects.filter(user=user, course=course)
+        .select_related("last_lesson")
+        # "Continue where I left off" needs the last lesson's id and title, not its text.
+        .defer(*(f"last_lesson__{name}" for name in ("body_md", "body_html", "mind_map", "corrections")))
+        .first()
+    )
     if enrollment is not None:
         enrollment.course = course
     return CourseViewer(
@@ -279,6 +285,7 @@ _ITEM_URL_NAMES = {
     "quiz": "quizzes:quiz-detail",
     "case": "exams:case-detail",
     "roleplay": "exams:roleplay-detail",
+    "exam": "exams:exam-detail",
     "flashcards": "flashcards:deck-study",
 }
 

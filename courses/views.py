@@ -53,12 +53,15 @@ def _course_page(request: HttpRequest, course: Course, *, status: int = 200) -> 
         "course": course,
         "viewer": viewer,
         "outline": selectors.course_outline(course=course),
-        "reviews": selectors.course_review_summary(course=course),
+        # The figures in the header; the reviews themselves and the board load into their slots.
+        "reviews": selectors.course_review_summary(course=course, with_reviews=False),
         "enrollment": viewer.enrollment if viewer.is_learner else None,
         "show_links": viewer.can_read,
         "can_enroll": viewer.can_enroll,
         "is_upcoming": course.status == Course.Status.ANNOUNCED,
         "is_draft": course.status == Course.Status.DRAFT,
+        # Reviews and the board are public for every course but a draft (reviews.selectors.public_course_get).
+        "show_feedback": course.status != Course.Status.DRAFT,
     }
     return render(request, "courses/course_detail.html", context, status=status)
 

@@ -25,8 +25,12 @@ class Lesson(MarkdownModel):
     # For mind maps: the tree parsed from the body's nested list, stored at save time.
     mind_map = models.JSONField(editable=False, null=True, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="authored_lessons", verbose_name=_("author"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authored_lessons",
+        verbose_name=_("author"),
         help_text=_("The instructor who teaches this lesson."),
     )
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=10)
@@ -62,7 +66,9 @@ class LessonProgress(BaseModel):
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)

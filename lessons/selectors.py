@@ -7,6 +7,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -102,16 +103,39 @@ def content_access(
     return viewer_lock_reason(viewer=viewer, module_reason=lock), lock
 
 
-def lesson_get_for_viewer(*, user: AnyUser, lesson_id: int, now: datetime | None = None) -> LessonAccess:
+# What only the lesson's own text needs: the page reads it when it renders its shared fragments
+# (lessons.page_fragments), which are usually cached, so the access check leaves it behind.
+_CONTENT_FIELDS = ("body_html", "mind_map", "corrections")
+# Long text of the course and the modules that no access check or page header reads.
+_UNUSED_TEXT = (
+    "body_md",
+    "module__summary_md",
+    "module__summary_html",
+    "module__course__description_md",
+    "module__course__description_html",
+    "module__course__format_md",
+    "module__course__format_html",
+    "module__prerequisite__summary_md",
+    "module__prerequisite__summary_html",
+)
+
+
+def lesson_get_for_viewer(
+    *, user: AnyUser, lesson_id: int, now: datetime | None = None, with_content: bool = True
+) -> LessonAccess:
     """The lesson with its module, prerequisite and course, and the viewer's access to it.
 
     Unpublished lessons and lessons of courses that are not public (draft, announced) exist
     only for the course's team and staff: Lesson.DoesNotExist for everybody else (404). A
     lesson that exists but may not be opened comes back with ``refusal`` (403 with it).
+    ``with_content=False`` leaves the lesson's text (body, mind map) to be loaded on first use;
+    ``lesson.has_mind_map`` is there either way.
     """
+    deferred = _UNUSED_TEXT if with_content else (*_UNUSED_TEXT, *_CONTENT_FIELDS)
     lesson = (
         Lesson.objects.select_related("module__course", "module__prerequisite")
-        .defer("body_md")  # the page shows the stored HTML; the source can be long
+        .defer(*deferred)
+        .annotate(has_mind_map=Q(kind=Lesson.Kind.MIND_MAP) & Q(mind_map__isnull=False))
         .get(pk=lesson_id)
     )
     viewer = course_viewer(user=user, course=lesson.module.course)
@@ -141,14 +165,41 @@ class NeighborLesson:
 
 @dataclass
 class LessonPage:
+    """The lesson page's data. The parts every student of the course sees alike (neighbours,
+    contents, reading list) are computed on first use, so a page served from the fragment
+    cache (``lessons.page_fragments``) never queries them."""
+
     access: LessonAccess
     progress: LessonProgress | None
-    previous: NeighborLesson | None
-    next: NeighborLesson | None
-    toc: list[TocEntry]
-    resources: list[Resource]
-    position: int  # 1-based, among the course's published lessons
-    lesson_count: int
+
+    @cached_property
+    def _neighbors(self) -> tuple[NeighborLesson | None, NeighborLesson | None, int, int]:
+        return _neighbors(self.lesson, include_unpublished=self.access.viewer.is_reviewer)
+
+    @property
+    def previous(self) -> NeighborLesson | None:
+        return self._neighbors[0]
+
+    @property
+    def next(self) -> NeighborLesson | None:
+        return self._neighbors[1]
+
+    @property
+    def position(self) -> int:
+        """1-based, among the course's published lessons (0 when the lesson is not among them)."""
+        return self._neighbors[2]
+
+    @property
+    def lesson_count(self) -> int:
+        return self._neighbors[3]
+
+    @cached_property
+    def toc(self) -> list[TocEntry]:
+        return lesson_toc(self.lesson)
+
+    @cached_property
+    def resources(self) -> list[Resource]:
+        return course_resources(course=self.lesson.module.course_id)
 
     @property
     def lesson(self) -> Lesson:
@@ -209,22 +260,12 @@ def _neighbors(
 
 
 def lesson_page(*, access: LessonAccess) -> LessonPage:
-    """Everything the lesson page shows beside the lesson: the viewer's progress, previous and
-    next lessons of the course, the table of contents and the course's reading list. Three
-    queries whatever the size of the course."""
+    """The lesson page for the viewer: their progress now (one query for a learner, none
+    otherwise); previous and next lessons, contents and the course's reading list on first
+    use (one query each)."""
     lesson = access.lesson
     viewer = access.viewer
     progress = None
     if viewer.is_learner:
         progress = LessonProgress.objects.filter(user=viewer.user, lesson=lesson).first()
-    previous, following, position, count = _neighbors(lesson, include_unpublished=viewer.is_reviewer)
-    return LessonPage(
-        access=access,
-        progress=progress,
-        previous=previous,
-        next=following,
-        toc=lesson_toc(lesson),
-        resources=course_resources(course=lesson.module.course_id),
-        position=position,
-        lesson_count=count,
-    )
+    return LessonPage(access=access, progress=progress)

@@ -13,11 +13,12 @@ from core.exceptions import PermissionDeniedError
 from courses.views import forbidden
 from lessons import selectors, services
 from lessons.models import Lesson
+from lessons.page_fragments import lesson_fragments
 
 
 def _access_or_404(request: HttpRequest, lesson_id: int) -> selectors.LessonAccess:
     try:
-        return selectors.lesson_get_for_viewer(user=request.user, lesson_id=lesson_id)
+        return selectors.lesson_get_for_viewer(user=request.user, lesson_id=lesson_id, with_content=False)
     except Lesson.DoesNotExist:
         raise Http404 from None
 
@@ -42,12 +43,13 @@ def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
         "lessons/lesson_detail.html",
         {
             "page": page,
+            "fragments": lesson_fragments(page=page),
             "lesson": lesson,
             "module": lesson.module,
             "course": lesson.module.course,
             "viewer": viewer,
             "enrollment": viewer.enrollment if viewer.is_learner else None,
-            "is_mind_map": lesson.kind == Lesson.Kind.MIND_MAP and bool(lesson.mind_map),
+            "is_mind_map": lesson.has_mind_map,
         },
     )
 

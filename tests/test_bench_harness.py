@@ -198,25 +198,37 @@ def test_quiz_latency_percentiles_are_nearest_rank():
     assert percentile([], 50) is None
 
 
-def test_a_browser_sees_the_grade_at_its_first_poll_after_the_commit():
-    from bench.quiz_latency import Outcome, browser_visible_s
+def test_the_benchmark_polls_when_the_page_would():
+    from bench.quiz_latency import PagePolling
+    from quizzes.polling import status_poll_times_ms
 
-    polled = Outcome(
-        username="s",
-        attempt_id=1,
-        sent_at=100.0,
-        page_s=0.4,
-        visible_s=0.9,
-        shown_by="status poll",
-        last_poll_s=0.05,
-    )
-    on_page = Outcome(
-        username="s", attempt_id=2, sent_at=100.0, page_s=0.4, visible_s=0.4, shown_by="result page"
-    )
+    # given: the page's triggers (ms after its pending fragment loaded at t = 100 s)
+    t = [100 + ms / 1000 for ms, _ in zip(status_poll_times_ms(), range(5), strict=False)]
+    schedule = PagePolling(100.0)
 
-    assert browser_visible_s(polled, committed=100.8, poll_s=1.0) == pytest.approx(1.45)  # 0.4 + 1 s + 0.05
-    assert browser_visible_s(polled, committed=101.9, poll_s=1.0) == pytest.approx(2.45)
-    assert browser_visible_s(on_page, committed=100.3, poll_s=1.0) == pytest.approx(0.4)
+    # when / then: each poll answered at once goes at its trigger ...
+    assert schedule.next_send(100.0) == pytest.approx(t[0])
+    assert schedule.next_send(t[0] + 0.01) == pytest.approx(t[1])
+    # ... triggers that fire while a poll is in flight send one poll as soon as it answers ...
+    assert schedule.next_send(t[3] + 0.01) == pytest.approx(t[3] + 0.01)
+    # ... and the next one waits for the next trigger
+    assert schedule.next_send(t[3] + 0.02) == pytest.approx(t[4])
+
+
+def test_the_benchmark_worker_consumes_the_queues_of_the_production_worker():
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from bench.quiz_latency import WORKER_QUEUES
+
+    command = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text())["services"][
+        "worker"
+    ]["command"]
+    args = shlex.split(command) if isinstance(command, str) else command
+
+    assert WORKER_QUEUES == args[args.index("-Q") + 1]
 
 
 def test_the_quiz_step_runs_unless_only_other_scenarios_are_asked_for():
@@ -237,3 +249,107 @@ def test_server_cpu_per_request_is_compared_with_the_floor():
     lines = cpu_lines([floor, page])
 
     assert "| lecture page | 16.00 | 4.00 | 20.00 | 0.10 |" in lines[-1]
+
+
+def _sandbox_result(**changes):
+    from bench.sandbox import Sample, SandboxBench, SandboxOptions, Series, Throughput
+
+    def series(label: str, wall_ms: list[float], cpu_ms: list[float], **extra) -> Series:
+        samples = [Sample(wall_s=w / 1000, cpu_s=c / 1000) for w, c in zip(wall_ms, cpu_ms, strict=True)]
+        return Series(label=label, detail=f"{label} runs", samples=samples, **extra)
+
+    result = SandboxBench(
+        started_at="2026-11-23 22:00 UTC",
+        how="python -m bench.sandbox",
+        options=SandboxOptions(runs=3, gradings=1, submissions=4),
+        machine="2 CPU cores",
+        sandbox="bubblewrap 0.8.0",
+        runtime="`python-basic`",
+        overhead=[
+            series("direct", [20, 22, 30], [15, 16, 17]),
+            series("bwrap", [50, 52, 60], [20, 21, 25]),
+            series("harness", [250, 260, 270], [180, 190, 200]),
+            series("sandbox", [330, 340, 400], [190, 200, 210]),
+        ],
+        grading=[series("submit", [3000], [1600], tests=5)],
+        throughput=Throughput(
+            submissions=4,
+            graded=4,
+            elapsed_s=8.0,
+            waits=[0.1, 0.2, 2.0, 2.1],
+            runs=[3.0, 3.1, 3.2, 3.3],
+            latencies=[3.1, 3.3, 5.2, 5.4],
+            worker_cpu_s=8.0,
+            cpu_counts_sandboxes=True,
+            worker_command="celery -A config.celery_app worker -Q sandbox --concurrency 2",
+            celery="5.7.0",
+        ),
+        task_title="Pipeline",
+        elapsed_s=120.0,
+        cpu_source="cgroup",
+    )
+    for name, value in changes.items():
+        setattr(result, name, value)
+    return result
+
+
+def test_the_sandbox_section_reports_overhead_grading_and_runs_per_minute():
+    from bench.sandbox import sandbox_section
+
+    # when
+    section = sandbox_section(_sandbox_result())
+
+    # then: medians and differences (bwrap − direct, sandbox − direct), runs per minute, the ceiling
+    assert "| direct runs | 3 | 22 | 30 | 16 | 17 |" in section
+    assert "**Isolation (bubblewrap) costs 30 ms wall and 5 ms CPU per run**" in section
+    assert "a whole sandboxed test run costs 318 ms wall, 184 ms CPU more" in section
+    assert "| submit runs | 5 | 1 | 3 000 | 3 000 | 1 600 | 1 600 |" in section
+    assert "**30.0 runs/minute** on" in section
+    assert "**CPU per graded submit:** 2.00 s" in section
+
+
+def test_the_sandbox_section_says_why_nothing_was_measured():
+    from bench.sandbox import sandbox_section
+
+    # when
+    section = sandbox_section(
+        _sandbox_result(error="the sandbox is unavailable here: no bwrap", overhead=[], grading=[])
+    )
+
+    # then
+    assert "**✗ FAILED, not measured:** the sandbox is unavailable here: no bwrap" in section
+    assert "runs/minute" not in section
+
+
+def test_a_failed_sandbox_step_fails_the_run():
+    from bench.sandbox import Throughput
+
+    assert not _sandbox_result().failed
+    assert _sandbox_result(error="worker died").failed
+    assert _sandbox_result(throughput=Throughput(submissions=4, errors=["error score None"])).failed
+
+
+def test_sandbox_options_are_read_from_bench_sandbox_variables():
+    from bench.sandbox import SandboxOptions
+
+    assert SandboxOptions.from_env({}) == SandboxOptions()
+    assert SandboxOptions.from_env({"BENCH_SANDBOX_RUNS": "5", "BENCH_SANDBOX_SUBMISSIONS": "0"}) == (
+        SandboxOptions(runs=5, submissions=0)
+    )
+    with pytest.raises(ValueError, match="BENCH_SANDBOX_GRADINGS"):
+        SandboxOptions.from_env({"BENCH_SANDBOX_GRADINGS": "-1"})
+
+
+def test_the_sandbox_step_runs_unless_only_other_scenarios_are_asked_for():
+    from bench.sandbox import selected
+
+    assert selected(())
+    assert selected(("sandbox",))
+    assert not selected(("lecture", "quiz"))
+
+
+def test_a_negative_difference_keeps_its_sign():
+    from bench.sandbox import _delta_ms
+
+    assert _delta_ms(0.0305) == "30"
+    assert _delta_ms(-0.041) == "−41"

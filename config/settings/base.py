@@ -66,12 +66,16 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.navigation",
             ],
         },
     },
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Sessions are read from the cache (Redis in production) and written through to the database,
+# so a logged-in page costs no session query and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -115,16 +119,52 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Course delivery: catalog, lessons, quizzes, exams, feedback.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "accounts.models.Notification.Kind"},
+    # One name per choice set: the models reuse short names (Kind, Status) for different sets.
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "accounts.models.Notification.Kind",
+        "LanguageEnum": "accounts.models.User.Language",  # users and courses
+        "CourseStatusEnum": "courses.models.Course.Status",
+        "OutcomeKindEnum": "courses.models.CourseOutcome.Kind",
+        "EnrollmentStatusEnum": "courses.models.Enrollment.Status",
+        "ResourceKindEnum": "courses.models.Resource.Kind",
+        "LessonKindEnum": "lessons.models.Lesson.Kind",
+        "LessonProgressStatusEnum": "lessons.models.LessonProgress.Status",
+        "QuestionKindEnum": "quizzes.models.Question.Kind",
+        "PublicationStatusEnum": "quizzes.models.Quiz.Status",  # quizzes, tasks, exams, board
+        "GradingMethodEnum": "quizzes.models.Quiz.GradingMethod",
+        "ReviewTimingEnum": "quizzes.models.Quiz.ReviewTiming",
+        "AttemptStatusEnum": "quizzes.models.Attempt.Status",  # quiz attempts and exam sittings
+        "TaskFileKindEnum": "exams.models.TaskFile.Kind",
+        "SubmissionKindEnum": ["check", "submit", "reference"],
+        "SittingStatusEnum": ["in_progress", "submitted", "grading", "awaiting_manual", "graded"],
+        "FeedbackTargetEnum": ["lesson", "question", "case", "ticket"],
+        "SubmissionStatusEnum": ["queued", "running", "done", "error"],
+        "CaseSubmissionStatusEnum": "exams.models.CaseSubmission.Status",
+        "RolePlaySessionStatusEnum": "exams.models.RolePlaySession.Status",
+        "ReviewStatusEnum": "reviews.models.Review.Status",
+        "ReviewPointKindEnum": "reviews.models.ReviewPoint.Kind",
+        "FeedbackStatusEnum": "reviews.models.FeedbackResponse.Status",
+    },
 }
 
 # Celery: the broker is set per environment. Grading and sandbox runs must survive a killed worker.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set; config/celery_app.py then applies CONN_MAX_AGE and the health checks around each task
+# as Django does around each request, and the fixup only recycles it every 1000 tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"exams.tasks.*": {"queue": "sandbox"}}
+# Grading a quiz attempt has its own queue, which workers read first (config/celery_app.py);
+# every worker command consumes "grading,default,sandbox" (Makefile, docker-compose.yml, bench).
+CELERY_TASK_ROUTES = {
+    "exams.tasks.*": {"queue": "sandbox"},
+    "quizzes.tasks.attempt_grade_task": {"queue": "grading"},
+}
+# Environment settings that set more transport options keep this one ({**…, "…": …}).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "config.celery_app:GradingFirstCycle"}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -150,7 +190,7 @@ def redis_cache(url: str) -> dict:
     """The cache configuration for a Redis URL."""
     return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
 
-from config.beat_schedule import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402
+from config.beat_schedule import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401
 
 # Sandbox (exams/sandbox): where runtimes live, who runs untrusted code, and the limits every
 # run gets on top of a task's own time and memory limits. Without bubblewrap and user

@@ -2,7 +2,7 @@
 e-mail to files) unless DATABASE_URL / REDIS_URL point at real services."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR, env, redis_cache
+from config.settings.base import CELERY_BROKER_TRANSPORT_OPTIONS, VAR_DIR, env, redis_cache
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
@@ -18,7 +18,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = redis_cache(REDIS_URL)
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "visibility_timeout": 900}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # An embedded broker: messages are files under var/celery/, so a real worker runs

@@ -2,7 +2,7 @@
 so a missing one stops the process at start-up."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env, redis_cache
+from config.settings.base import CELERY_BROKER_TRANSPORT_OPTIONS, env, redis_cache
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -17,7 +17,10 @@ REDIS_URL = env.str("REDIS_URL")
 CACHES = redis_cache(REDIS_URL)
 CELERY_BROKER_URL = REDIS_URL
 # A task taken by a worker that dies is redelivered after this many seconds (acks_late).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

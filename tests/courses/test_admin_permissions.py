@@ -21,6 +21,7 @@ from courses.models import Course, Enrollment, Module, Resource
 from exams.models import CaseStudy, Exam, ExamTicket, PracticalTask, RolePlay, Sitting, Submission
 from lessons.models import Lesson, LessonProgress
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, Tag
+from reviews.board_models import BoardEntry
 from reviews.models import FeedbackResponse, FeedbackTag, LectureFeedback, Review
 from tests.accounts.factories import UserFactory
 from tests.courses.conftest import changeform_data
@@ -35,6 +36,7 @@ from tests.exams.factories import (
 from tests.lessons.factories import LessonFactory, LessonProgressFactory
 from tests.quizzes.factories import AttemptFactory, QuestionCategoryFactory, QuestionFactory, QuizFactory
 from tests.reviews.factories import (
+    BoardEntryFactory,
     FeedbackResponseFactory,
     FeedbackTagFactory,
     LectureFeedbackFactory,
@@ -105,6 +107,7 @@ CASES = [
         team_deletes=False,
         team_adds=False,
     ),
+    Case(BoardEntry, lambda course: BoardEntryFactory(course=course), ("title", "Renamed")),
     *(
         Case(model, build, edit, team_changes=False, team_deletes=False, team_adds=False)
         for model, build, edit in [

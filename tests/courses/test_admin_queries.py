@@ -13,13 +13,19 @@ from courses.models import Course, Enrollment, Module, Resource
 from exams.models import ExamTicket, Sitting, Submission
 from lessons.models import Lesson, LessonProgress
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz
+from reviews.board_models import BoardEntry
 from reviews.models import FeedbackResponse, LectureFeedback, Review
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import CourseStaffFactory, EnrollmentFactory, ModuleFactory, ResourceFactory
 from tests.exams.factories import ExamFactory, ExamTicketFactory, PracticalTaskFactory
 from tests.lessons.factories import LessonFactory, LessonProgressFactory
 from tests.quizzes.factories import AttemptFactory, QuestionCategoryFactory, QuestionFactory, QuizFactory
-from tests.reviews.factories import FeedbackResponseFactory, LectureFeedbackFactory, ReviewFactory
+from tests.reviews.factories import (
+    BoardEntryFactory,
+    FeedbackResponseFactory,
+    LectureFeedbackFactory,
+    ReviewFactory,
+)
 
 ROWS = 200
 # Measured 5–11: session, user, permissions, team membership, counts, the page, each list
@@ -87,6 +93,9 @@ BUILDERS: dict[type[Model], Callable[[Course, object], object]] = {
         feedback__lesson=factory.Iterator(LessonFactory.create_batch(5, module__course=course)),
         feedback__course=course,
         owner=instructor,
+    ),
+    BoardEntry: lambda course, instructor: BoardEntryFactory.create_batch(
+        ROWS, course=course, author=instructor
     ),
 }
 

@@ -149,7 +149,7 @@ def test_course_page_shows_description_outcomes_in_order_and_team(client, course
     assert str(instructor) in content
 
 
-def test_course_page_summarizes_published_reviews_only(client, course):
+def test_course_page_summarizes_published_reviews_only_and_loads_them_into_its_slot(client, course):
     ReviewFactory(course=course, rating=5, status=Review.Status.PUBLISHED)
     ReviewFactory(course=course, rating=4, status=Review.Status.PUBLISHED)
     ReviewFactory(course=course, rating=1, status=Review.Status.PENDING)
@@ -165,10 +165,12 @@ def test_course_page_summarizes_published_reviews_only(client, course):
     )
 
     response = client.get(reverse("courses:course-detail", args=[course.slug]))
+    slot_url = reverse("reviews:course-reviews", args=[course.slug])
+    content = client.get(slot_url, HTTP_HX_REQUEST="true").content.decode()  # what the slot loads
 
     summary = response.context["reviews"]
     assert (summary.count, summary.rated_count, str(summary.average)) == (3, 2, "4.5")
-    content = response.content.decode()
+    assert f'hx-get="{slot_url}"' in response.content.decode()
     assert "Imported review" in content
     assert 'href="https://t.me/channel/1"' in content and "Telegram, t.me/channel" in content
     assert "Another course, 2020" in content

@@ -141,6 +141,21 @@ def test_outline_page_shows_states_progress_and_continue(client, student, course
     assert f'href="{reverse("lessons:lesson-detail", args=[lesson.pk])}"' in content
 
 
+def test_the_outline_links_to_the_exams_of_its_modules(client, student, course):
+    # given: a published exam in a module (its page is where a student draws a ticket)
+    from tests.exams.factories import ExamFactory
+
+    exam = ExamFactory(course=course, module=ModuleFactory(course=course), title="Final exam")
+    EnrollmentFactory(user=student, course=course)
+    client.force_login(student)
+
+    # when
+    content = client.get(reverse("courses:course-outline", args=[course.slug])).content.decode()
+
+    # then
+    assert f'<a href="{reverse("exams:exam-detail", args=[exam.pk])}">Final exam</a>' in content
+
+
 def test_outline_page_names_the_lock_reason(client, student, course):
     ModuleFactory(course=course, release_at=timezone.now() + timedelta(days=1))
     EnrollmentFactory(user=student, course=course)

@@ -88,22 +88,15 @@ def test_feedback_is_answered_published_on_the_board_and_reported(
     expect(instructor.locator("li.board-entry", has_text=ENTRY_TITLE)).to_be_visible()
     browsing.screenshot(instructor, "instructor-board-published")
 
-    # The student sees the reply with the item done, the board entry, and both notifications.
-    student.goto("/feedback/mine/")
-    mine = student.locator("li.card", has_text=COMMENT[:40])
-    expect(mine.locator(".feedback-reply")).to_contain_text(REPLY)
-    expect(mine.locator(".badge-done")).to_have_text("Done")
-    browsing.screenshot(student, "student-sees-reply")
-    student.goto(f"/courses/{SEED_COURSE_SLUG}/board/")
-    entry = student.locator("li.board-entry", has_text=ENTRY_TITLE)
-    expect(entry).to_contain_text(YOU_SAID)
-    expect(entry).to_contain_text(WE_DID)
-    expect(student.get_by_role("link", name="New entry")).to_have_count(0)  # students do not edit it
-    browsing.screenshot(student, "student-sees-board")
-    student.goto("/accounts/inbox/")
-    expect(student.locator(".notification-title", has_text="The course team replied")).to_have_count(1)
+    # The student follows their notifications (header → Inbox) to the reply, item done, and to
+    # the board entry.
+    student.goto("/")
+    student.locator("header").get_by_role("link", name="Inbox", exact=True).click()
+    student.wait_for_url("**/accounts/inbox/")
+    reply_notification = student.locator(".notification-title a", has_text="The course team replied")
+    expect(reply_notification).to_have_count(1)
     # The board notification is sent by a Celery task (the real worker in CI): allow it a moment.
-    board_notification = student.locator(".notification-title", has_text=f"You said, we did: {ENTRY_TITLE}")
+    board_notification = student.locator(".notification-title a", has_text=f"You said, we did: {ENTRY_TITLE}")
     for _attempt in range(30):
         if board_notification.count():
             break
@@ -111,6 +104,23 @@ def test_feedback_is_answered_published_on_the_board_and_reported(
         student.reload()
     expect(board_notification).to_have_count(1)
     browsing.screenshot(student, "student-notifications")
+
+    reply_notification.click()
+    student.wait_for_url("**/feedback/mine/#response-*")
+    mine = student.locator("li.card", has_text=COMMENT[:40])
+    expect(mine.locator(".feedback-reply")).to_contain_text(REPLY)
+    expect(mine.locator(".badge-done")).to_have_text("Done")
+    browsing.screenshot(student, "student-sees-reply")
+
+    student.go_back()
+    board_notification.click()
+    student.wait_for_url(f"**/courses/{SEED_COURSE_SLUG}/board/**")
+    entry = student.locator("li.board-entry", has_text=ENTRY_TITLE)
+    expect(entry).to_be_visible()
+    expect(entry).to_contain_text(YOU_SAID)
+    expect(entry).to_contain_text(WE_DID)
+    expect(student.get_by_role("link", name="New entry")).to_have_count(0)  # students do not edit it
+    browsing.screenshot(student, "student-sees-board")
 
     # Staff open the feedback report and download its "closing the loop" table as CSV.
     staff = browsing.log_in(demo_people["staff"])
