@@ -4,7 +4,7 @@ pager, the side contents and the course's reading list.
 
 They depend only on the course's content, the language and whether the viewer is on the
 course's team (reviewers see unpublished lessons among the neighbours). The cache key carries
-the course's content version (``courses.content_version``), which every write to the course's
+the course's content version (``courses.cache_versions``), which every write to the course's
 content renews, so a fragment is never served after what it shows has changed. A page served
 from here runs none of the queries behind these parts (``LessonPage`` computes them lazily);
 the viewer's own state (progress, "mark as done", the read-only notice) is rendered per request
@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from courses.content_version import course_content_version
+from courses.cache_versions import course_content_key, version_of
 from lessons.selectors import LessonPage
 
 # Fragments are retired by the content version, not by time; the expiry only bounds how long
@@ -40,31 +40,39 @@ class LessonFragments:
     pager: SafeString
     side_toc: SafeString
     reading_list: SafeString
+    key: str  # where they are cached: the content version and the language are in it
+    content_version: str
 
 
-def _key(page: LessonPage, version: str, language: str) -> str:
-    audience = "team" if page.access.viewer.is_reviewer else "students"
-    return f"lesson-page:{page.lesson.pk}:{version}:{language}:{audience}"
+def fragments_key(*, lesson_id: int, content_version: str, language: str, for_team: bool) -> str:
+    audience = "team" if for_team else "students"
+    return f"lesson-fragments:{lesson_id}:{content_version}:{language}:{audience}"
 
 
 def _render(page: LessonPage) -> dict[str, str]:
     lesson = page.lesson
-    context = {
-        "page": page,
-        "lesson": lesson,
-        "is_mind_map": lesson.has_mind_map,
-    }
+    context = {"page": page, "lesson": lesson, "is_mind_map": lesson.has_mind_map}
     return {name: str(render_to_string(template, context)) for name, template in _TEMPLATES.items()}
+
+
+def fragments_from(rendered: dict[str, str], *, key: str, content_version: str) -> LessonFragments:
+    # Our own templates' output, stored as plain strings.
+    safe = {name: mark_safe(html) for name, html in rendered.items()}  # noqa: S308
+    return LessonFragments(**safe, key=key, content_version=content_version)
 
 
 def lesson_fragments(*, page: LessonPage) -> LessonFragments:
     """The page's shared fragments: two cache reads when they are cached; otherwise rendered
     (the neighbours, contents and reading list: three queries) and cached."""
-    version = course_content_version(course_id=page.lesson.module.course_id)
-    key = _key(page, version, translation.get_language() or "")
+    version = version_of(course_content_key(page.lesson.module.course_id))
+    key = fragments_key(
+        lesson_id=page.lesson.pk,
+        content_version=version,
+        language=translation.get_language() or "",
+        for_team=page.access.viewer.is_reviewer,
+    )
     rendered = cache.get(key)
     if rendered is None:
         rendered = _render(page)
         cache.set(key, rendered, timeout=FRAGMENT_TIMEOUT_S)
-    # Our own templates' output, stored as plain strings.
-    return LessonFragments(**{name: mark_safe(html) for name, html in rendered.items()})  # noqa: S308
+    return fragments_from(rendered, key=key, content_version=version)

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import PermissionDeniedError
 from courses.views import forbidden
-from lessons import selectors, services
+from lessons import page_cache, selectors, services
 from lessons.models import Lesson
 from lessons.page_fragments import lesson_fragments
 
@@ -27,7 +28,12 @@ def _access_or_404(request: HttpRequest, lesson_id: int) -> selectors.LessonAcce
 @require_GET
 def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """A lecture, reading or mind map. Opening it records "in progress" and "continue here" for
-    an enrolled student; the course's team and staff read it without a trace."""
+    an enrolled student; the course's team and staff read it without a trace. A repeat visit
+    is served from the cache until something the page shows changes (lessons.page_cache)."""
+    cached = page_cache.lesson_page_cached(request=request, lesson_id=lesson_id)
+    if cached is not None:
+        return HttpResponse(cached)
+    viewer_version = page_cache.viewer_version_now(request)  # before the data it covers
     access = _access_or_404(request, lesson_id)
     if access.refusal is not None:
         return forbidden(request, message=access.refusal, viewer=access.viewer)
@@ -38,12 +44,12 @@ def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
             lesson=access.lesson, user=request.user, enrollment=viewer.enrollment, progress=page.progress
         )
     lesson = access.lesson
-    return render(
-        request,
+    fragments = lesson_fragments(page=page)
+    frame = render_to_string(
         "lessons/lesson_detail.html",
         {
             "page": page,
-            "fragments": lesson_fragments(page=page),
+            "fragments": page_cache.MARKERS,
             "lesson": lesson,
             "module": lesson.module,
             "course": lesson.module.course,
@@ -51,7 +57,17 @@ def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "enrollment": viewer.enrollment if viewer.is_learner else None,
             "is_mind_map": lesson.has_mind_map,
         },
+        request=request,
     )
+    page_cache.lesson_page_store(
+        request=request,
+        lesson_id=lesson.pk,
+        course_id=lesson.module.course_id,
+        viewer_version=viewer_version,
+        fragments=fragments,
+        frame=frame,
+    )
+    return HttpResponse(page_cache.assemble(frame, fragments))
 
 
 @login_required

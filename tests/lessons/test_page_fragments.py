@@ -2,12 +2,13 @@
 per course content version and language, and never served after the content has changed."""
 
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from courses.content_version import course_content_version
-from courses.models import Resource
+from courses.cache_versions import course_content_version
+from courses.models import Enrollment, Resource
 from lessons.models import Lesson
 from tests.courses.factories import EnrollmentFactory, ModuleFactory, ResourceFactory
 from tests.lessons.factories import LessonFactory
@@ -127,3 +128,102 @@ def test_the_version_is_renewed_again_when_the_writer_commits(django_capture_on_
     # then: the version changed at the write and again at the commit
     after = course_content_version(course_id=course.pk)
     assert before != during != after
+
+
+# ---------------------------------------------------------------------------------------------
+# The viewer's whole page (lessons.page_cache)
+
+
+@pytest.fixture
+def warm(client, reader):
+    """The second lesson's page, viewed until its frame is cached (the first visit sets the
+    CSRF cookie, the second renders and stores the frame)."""
+    client.get(_url(reader[1]))
+    return reader[1]
+
+
+def test_a_repeat_visit_costs_only_the_sessions_user(client, warm):
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(warm))
+
+    # then: the user behind the session, nothing else
+    assert response.status_code == 200
+    assert [q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries] == ['"accounts_user"']
+    content = response.content.decode()
+    assert "Some text." in content and "Designing ML Systems" in content and "Mark as done" in content
+    assert "<!--kafedra:lesson-fragment" not in content
+
+
+def test_marking_done_shows_on_the_next_visit(client, warm):
+    # when
+    client.post(reverse("lessons:lesson-complete", args=[warm.pk]), HTTP_HX_REQUEST="true")
+
+    # then
+    content = client.get(_url(warm)).content.decode()
+    assert "Mark as done" not in content and "Done" in content
+
+
+def test_a_flash_message_is_shown_once_and_never_cached(client, warm):
+    # when: "mark as done" without JavaScript redirects back with a message
+    client.post(reverse("lessons:lesson-complete", args=[warm.pk]))
+    with_message = client.get(_url(warm)).content.decode()
+    after = client.get(_url(warm)).content.decode()
+
+    # then
+    assert "Marked as done." in with_message
+    assert "Marked as done." not in after
+
+
+def test_viewers_never_share_a_page(client, warm, course):
+    # given: another enrolled student
+    other = EnrollmentFactory(course=course, user__username="someone-else").user
+
+    # when
+    client.force_login(other)
+    client.get(_url(warm))
+    content = client.get(_url(warm)).content.decode()
+
+    # then: their own page (their own progress), not the first student's
+    assert int(client.session[SESSION_KEY]) == other.pk
+    assert "Mark as done" in content
+
+
+def test_leaving_the_course_closes_the_page_at_once(client, warm, student, course):
+    # when
+    enrollment = Enrollment.objects.get(user=student, course=course)
+    enrollment.status = Enrollment.Status.DROPPED
+    enrollment.save(update_fields=["status", "updated_at"])
+
+    # then
+    assert client.get(_url(warm)).status_code == 403
+
+
+def test_unpublishing_the_course_hides_the_page_at_once(client, warm, course):
+    # when
+    course.status = course.Status.DRAFT
+    course.save()
+
+    # then
+    assert client.get(_url(warm)).status_code == 404
+
+
+def test_a_new_preferred_language_shows_at_once(client, warm, student):
+    # when
+    student.preferred_language = "ru"
+    student.save()
+
+    # then
+    assert '<html lang="ru">' in client.get(_url(warm)).content.decode()
+
+
+def test_without_a_csrf_cookie_the_page_is_rendered_and_sets_one(client, warm):
+    # given
+    client.cookies.pop("csrftoken", None)
+
+    # when
+    response = client.get(_url(warm))
+
+    # then: rendered (the view ran), with a fresh cookie for the page's forms
+    assert response.status_code == 200 and "csrftoken" in response.cookies
+    assert response.context is not None and "page" in response.context
