@@ -262,8 +262,8 @@ def task_check_reference(*, task: PracticalTask) -> PracticalTask:
     """Run the task's reference solution (with its data files) against all its tests, public
     and hidden, and record the outcome: ``reference_check`` becomes passed (every test passed,
     there is a hidden test and the weights name hidden tests) or failed, with a per-test log in
-    ``reference_check_log``. When the sandbox refuses to run, the check stays unchecked and the
-    log says why. If the task was edited while the check ran, nothing is recorded (the edit
+    ``reference_check_log``. A published task whose check fails goes back to draft. When the
+    sandbox refuses to run, the check stays unchecked and the log says why. If the task was edited while the check ran, nothing is recorded (the edit
     must queue a new check). Runs in the sandbox worker (``task_check_reference_task``).
     """
     fingerprint = task_fingerprint(task)
@@ -297,8 +297,16 @@ def task_check_reference(*, task: PracticalTask) -> PracticalTask:
             return current
         current.reference_check = verdict
         current.reference_check_log = log
-        # Only the two fields the check owns; the rest was validated when the task was saved.
-        current.save(update_fields=["reference_check", "reference_check_log", "updated_at"])
+        fields = ["reference_check", "reference_check_log", "updated_at"]
+        if verdict == PracticalTask.ReferenceCheck.FAILED and current.status == PracticalTask.Status.PUBLISHED:
+            # A task whose reference solution fails is never open to students, however it got
+            # published (a bundle import publishes before its check has run): it would grade
+            # correct solutions as wrong.
+            current.status = PracticalTask.Status.DRAFT
+            current.reference_check_log = f"UNPUBLISHED: the reference solution fails its tests.\n{log}"
+            fields.append("status")
+        # Only the fields the check owns; the rest was validated when the task was saved.
+        current.save(update_fields=fields)
     return current
 
 

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from exams import sitting_grading, sitting_services
-from exams.models import Sitting, Submission, TestResult
+from exams.models import PracticalTask, Sitting, Submission, TestResult
 from exams.practice_services import practice_run_create
-from exams.services import submission_run
+from exams.services import submission_run, task_check_reference
 from tests.exams.exam_builders import (
     HIDDEN_TESTS,
     SOLUTION,
@@ -102,3 +102,31 @@ def test_a_submitted_sitting_is_graded_in_the_sandbox():
     assert (graded.score, graded.max_score) == (Decimal("10.00"), Decimal("10.00"))
     final = Submission.objects.get(sitting=sitting, kind=Submission.Kind.SUBMIT)
     assert _outcomes(final) == {"test_add_negative": "passed", "test_add_large": "passed"}
+
+
+def test_a_published_task_whose_reference_solution_fails_goes_back_to_draft():
+    # given: published (as a bundle import publishes), with a reference solution that is wrong
+    _lesson, task = lesson_exercise()
+    task.files.filter(path="solution.py").update(reference=WRONG)
+
+    # when
+    checked = task_check_reference(task=task)
+
+    # then: closed to students, and the log says why
+    assert checked.reference_check == PracticalTask.ReferenceCheck.FAILED
+    assert checked.status == PracticalTask.Status.DRAFT
+    assert checked.reference_check_log.startswith("UNPUBLISHED: the reference solution fails its tests.")
+
+
+def test_a_published_task_whose_reference_solution_passes_stays_published():
+    # given
+    _lesson, task = lesson_exercise()
+
+    # when
+    checked = task_check_reference(task=task)
+
+    # then
+    assert (checked.reference_check, checked.status) == (
+        PracticalTask.ReferenceCheck.PASSED,
+        PracticalTask.Status.PUBLISHED,
+    )
