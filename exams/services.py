@@ -263,8 +263,9 @@ def task_check_reference(*, task: PracticalTask) -> PracticalTask:
     and hidden, and record the outcome: ``reference_check`` becomes passed (every test passed,
     there is a hidden test and the weights name hidden tests) or failed, with a per-test log in
     ``reference_check_log``. A published task whose check fails goes back to draft. When the
-    sandbox refuses to run, the check stays unchecked and the log says why. If the task was edited while the check ran, nothing is recorded (the edit
-    must queue a new check). Runs in the sandbox worker (``task_check_reference_task``).
+    sandbox refuses to run, the check stays unchecked and the log says why. If the task was
+    edited while the check ran, nothing is recorded (the edit must queue a new check). Runs in
+    the sandbox worker (``task_check_reference_task``).
     """
     fingerprint = task_fingerprint(task)
     files = {}
@@ -298,7 +299,8 @@ def task_check_reference(*, task: PracticalTask) -> PracticalTask:
         current.reference_check = verdict
         current.reference_check_log = log
         fields = ["reference_check", "reference_check_log", "updated_at"]
-        if verdict == PracticalTask.ReferenceCheck.FAILED and current.status == PracticalTask.Status.PUBLISHED:
+        failed = verdict == PracticalTask.ReferenceCheck.FAILED
+        if failed and current.status == PracticalTask.Status.PUBLISHED:
             # A task whose reference solution fails is never open to students, however it got
             # published (a bundle import publishes before its check has run): it would grade
             # correct solutions as wrong.
