@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from accounts import receivers  # noqa: F401 - connects the cache-invalidation receivers
         from accounts.forms import AdminLoginForm
 
         # /admin/login/ would otherwise be a way around the login throttle.

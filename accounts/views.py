@@ -71,7 +71,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form_add_service_errors(form, error, SignupForm.service_field_map)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, _("Welcome to Kafedra, %(name)s!") % {"name": user.username})
             return redirect(_safe_next(request))
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})

@@ -5,8 +5,9 @@ course slug, a lesson key) is a function of the ``Context`` built after the data
 the field it needs to ``Context`` and fill it in ``bench.data.context_build``. A page behind a
 login sets ``login`` to a username (or a function of the ``Context`` giving one, for a user
 picked from the data): the harness creates that user if missing and sends a session cookie
-made with Django's SessionStore (checked against ``/bench/whoami/`` first). A POST sets
-``method``/``body``; the harness adds a CSRF cookie and the matching header.
+made with Django's SessionStore (checked against ``/bench/whoami/`` first) and the CSRF cookie a
+signed-in browser holds. A POST sets ``method``/``body``; the harness adds the CSRF cookie and
+the matching header.
 """
 
 from collections.abc import Callable, Mapping
@@ -59,8 +60,11 @@ class Scenario:
         username = self.login_user(context)
         if username is not None:
             cookies.append(context.session_cookies[username])
-        if self.method not in {"GET", "HEAD", "OPTIONS"}:
+        unsafe = self.method not in {"GET", "HEAD", "OPTIONS"}
+        if username is not None or unsafe:
+            # A signed-in browser holds the CSRF cookie the first page with a form set.
             cookies.append(f"csrftoken={CSRF_SECRET}")
+        if unsafe:
             headers["X-CSRFToken"] = CSRF_SECRET
             if self.body is not None:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -176,7 +176,7 @@ def test_a_login_picked_from_the_data_resolves_against_the_context():
     context = Context(course_slug="c", busiest_student="s7", session_cookies={"s7": "sessionid=x"})
 
     assert scenario.login_user(context) == "s7"
-    assert scenario.headers(context)["Cookie"] == "sessionid=x"
+    assert scenario.headers(context)["Cookie"] == f"sessionid=x; csrftoken={CSRF_SECRET}"
 
 
 def test_the_lecture_target_is_judged_against_the_floor_runs_around_it():

@@ -76,6 +76,8 @@ AUTH_USER_MODEL = "accounts.User"
 # Sessions are read from the cache (Redis in production) and written through to the database,
 # so a logged-in page costs no session query and a cache flush logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# ModelBackend with the signed-in user read from the cache (dropped on every write to it).
+AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
