@@ -16,7 +16,7 @@ from bench.cpu import cpu_snapshot, cpu_used_s, process_tree
 from bench.infra import InfraError, Machine, database_backend_pids
 from bench.options import Options
 from bench.report import markdown_table, ratio
-from bench.scenarios import FLOOR, Context, Scenario
+from bench.scenarios import FLOOR, LOGGED_IN_FLOOR, Context, Scenario
 from bench.server import Server, http_get
 from bench.wrk import WrkFailed, WrkResult, wrk_run
 
@@ -340,7 +340,35 @@ def target_lines(measurements: list[Measurement]) -> list[str]:
         else:
             verdict = f"{'met' if value >= target else 'NOT met'} (ratio {value:.2f})"
         lines.append(f"**Target: {m.label} ≥ {target:.0%} of the floor: {verdict}.**")
+        lines += _logged_in_floor_lines(measurements, m, target)
     return ["", *lines] if lines else []
+
+
+def _logged_in_floor_lines(measurements: list[Measurement], page: Measurement, target: float) -> list[str]:
+    """For a page behind a login: its throughput against *floor + login* (the least any signed-in
+    page does, reading the session and the user), and whether the target is within reach of a
+    signed-in page at all in this run."""
+    if page.scenario.login is None or page.failed or page.result is None:
+        return []
+    index = next((i for i, m in enumerate(measurements) if m.scenario.name == LOGGED_IN_FLOOR), None)
+    if index is None:
+        return []
+    login = measurements[index]
+    floor = adjacent_floor(measurements, index)
+    if login.failed or login.result is None or not floor:
+        return []
+    to_login = ratio(page.result.requests_per_s, login.result.requests_per_s)
+    login_to_floor = ratio(login.result.requests_per_s, floor)
+    line = (
+        f"Against *{LOGGED_IN_FLOOR}* ({login.result.requests_per_s:.0f} req/s): {page.label} "
+        f"{to_login:.2f}; *{LOGGED_IN_FLOOR}* is itself {login_to_floor:.2f} of the floor"
+    )
+    if login_to_floor < target:
+        line += (
+            f", so no signed-in page can reach {target:.0%} of the (anonymous, database-free) floor "
+            "on this machine"
+        )
+    return ["", line + "."]
 
 
 def pages_section(measurements: list[Measurement], info: RunInfo) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 FLOOR = "floor"
+# The bare view signed in: the least any page behind a login does (a session and a user read).
+LOGGED_IN_FLOOR = "floor + login"
 
 # A student the harness enrolls in the measured course (``bench.data.context_build``), through
 # the enrollment service: the lecture page and the outline are measured logged in as them.
@@ -77,7 +79,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(FLOOR, "/bench/bare/", "bare Django view: middleware + URL resolution, no DB"),
     Scenario("floor + 1 query", "/bench/bare-db/", "bare view + one trivial ORM query"),
     Scenario(
-        "floor + login",
+        LOGGED_IN_FLOOR,
         "/bench/whoami/",
         "bare view, logged in: the session and user lookups every logged-in page pays",
         login=ENROLLED_STUDENT,

@@ -126,13 +126,13 @@ def test_ratio_is_requests_per_second_over_the_floor():
     assert ratio(250.0, 0.0) is None
 
 
-def _measurement(name: str, requests_per_s: float, *, non2xx: int = 0) -> Measurement:
+def _measurement(name: str, requests_per_s: float, *, non2xx: int = 0, login: str | None = None) -> Measurement:
     result = parse_result(
         RESULT_LINE.replace('"requests":4210', f'"requests":{requests_per_s * 10:.0f}')
         .replace('"duration_us":10012345', '"duration_us":10000000')
         .replace('"non2xx":0', f'"non2xx":{non2xx}')
     )
-    return Measurement(label=name, scenario=Scenario(name, "/"), path="/", result=result)
+    return Measurement(label=name, scenario=Scenario(name, "/", login=login), path="/", result=result)
 
 
 def test_each_scenario_is_compared_with_the_floor_runs_around_it():
@@ -185,6 +185,30 @@ def test_the_lecture_target_is_judged_against_the_floor_runs_around_it():
     runs = [_measurement(FLOOR, 1000), _measurement("lecture page", 300), _measurement(FLOOR, 800)]
 
     assert target_lines(runs) == ["", "**Target: lecture page ≥ 50% of the floor: NOT met (ratio 0.33).**"]
+
+
+def test_a_signed_in_page_is_also_compared_with_the_logged_in_floor():
+    from bench.pages import target_lines
+    from bench.scenarios import LOGGED_IN_FLOOR
+
+    # given: the logged-in floor at 40% of the floor, the lecture page at half of it
+    runs = [
+        _measurement(FLOOR, 1000),
+        _measurement(LOGGED_IN_FLOOR, 400, login="s"),
+        _measurement(FLOOR, 1000),
+        _measurement("lecture page", 200, login="s"),
+        _measurement(FLOOR, 1000),
+    ]
+
+    # when
+    lines = target_lines(runs)
+
+    # then
+    assert lines[1] == "**Target: lecture page ≥ 50% of the floor: NOT met (ratio 0.20).**"
+    assert lines[3] == (
+        "Against *floor + login* (400 req/s): lecture page 0.50; *floor + login* is itself 0.40 of the "
+        "floor, so no signed-in page can reach 50% of the (anonymous, database-free) floor on this machine."
+    )
 
 
 def test_quiz_latency_percentiles_are_nearest_rank():
