@@ -126,7 +126,9 @@ def test_ratio_is_requests_per_second_over_the_floor():
     assert ratio(250.0, 0.0) is None
 
 
-def _measurement(name: str, requests_per_s: float, *, non2xx: int = 0, login: str | None = None) -> Measurement:
+def _measurement(
+    name: str, requests_per_s: float, *, non2xx: int = 0, login: str | None = None
+) -> Measurement:
     result = parse_result(
         RESULT_LINE.replace('"requests":4210', f'"requests":{requests_per_s * 10:.0f}')
         .replace('"duration_us":10012345', '"duration_us":10000000')
