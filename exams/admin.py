@@ -70,6 +70,17 @@ def _each_permitted(
     return permitted, refused
 
 
+def _report_forbidden(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, forbidden: list[PracticalTask]
+) -> None:
+    if forbidden:
+        modeladmin.message_user(
+            request,
+            gettext("Left unchanged (not permitted): %(tasks)s") % {"tasks": ", ".join(map(str, forbidden))},
+            messages.WARNING,
+        )
+
+
 @admin.action(
     description=_("Publish selected practical tasks (their reference solution must pass)"),
     permissions=["change"],
@@ -98,13 +109,7 @@ def publish_tasks(
             gettext("Not published: %(tasks)s.") % {"tasks": "; ".join(refused)},
             messages.ERROR,
         )
-    if forbidden:
-        modeladmin.message_user(
-            request,
-            gettext("Left unchanged (not permitted): %(tasks)s")
-            % {"tasks": ", ".join(str(task) for task in forbidden)},
-            messages.WARNING,
-        )
+    _report_forbidden(modeladmin, request, forbidden)
 
 
 @admin.action(description=_("Unpublish selected practical tasks"), permissions=["change"])
@@ -119,13 +124,7 @@ def unpublish_tasks(
         % {"count": changed},
         messages.SUCCESS,
     )
-    if forbidden:
-        modeladmin.message_user(
-            request,
-            gettext("Left unchanged (not permitted): %(tasks)s")
-            % {"tasks": ", ".join(str(task) for task in forbidden)},
-            messages.WARNING,
-        )
+    _report_forbidden(modeladmin, request, forbidden)
 
 
 @admin.action(
@@ -147,13 +146,7 @@ def check_tasks(
         % {"count": len(permitted)},
         messages.SUCCESS,
     )
-    if forbidden:
-        modeladmin.message_user(
-            request,
-            gettext("Left unchanged (not permitted): %(tasks)s")
-            % {"tasks": ", ".join(str(task) for task in forbidden)},
-            messages.WARNING,
-        )
+    _report_forbidden(modeladmin, request, forbidden)
 
 
 @admin.register(PracticalTask)
