@@ -277,6 +277,62 @@ def _snippet(text: str, length: int = 90) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def _answer_rows(
+    rows,
+    *,
+    parent: str,
+    source: str,
+    kind: str,
+    awaiting_manual: str,
+    course: Course,
+    filters: DeskFilters,
+    student_id: int | None,
+    directory: StudentDirectory,
+) -> list[DeskRow]:
+    """Answers that need a human, of quiz attempts (``parent`` "attempt", ``source`` "quiz")
+    or exam sittings ("sitting", "exam"): one query, whatever the filters."""
+    if filters.status == PENDING:
+        rows = rows.filter(**{f"{parent}__status": awaiting_manual, "points__isnull": True})
+    elif filters.status == GRADED:
+        rows = rows.filter(points__isnull=False)
+    if filters.source_kind == source:
+        rows = rows.filter(**{f"{parent}__{source}_id": filters.source_id})
+    if student_id is not None:
+        rows = rows.filter(**{f"{parent}__user_id": student_id})
+    user = f"{parent}__user"
+    rows = (
+        rows.select_related(f"{parent}__{source}", user, "question")
+        .only(
+            "pk", "points", "max_points", f"{parent}__submitted_at", f"{user}_id",
+            f"{parent}__{source}__title", f"{user}__username", f"{user}__first_name", f"{user}__last_name",
+            f"{user}__display_name", "question__text_md",
+        )
+        .order_by(f"{parent}__submitted_at", "pk")[:QUEUE_LIMIT_PER_KIND]
+    )  # fmt: skip
+    result = []
+    for row in rows:
+        owner = getattr(row, parent)
+        result.append(
+            DeskRow(
+                kind=kind,
+                pk=row.pk,
+                course_id=course.pk,
+                user_id=owner.user_id,
+                student=directory.label(owner.user_id, owner.user),
+                student_number=directory.number(owner.user_id),
+                source_kind=source,
+                source_id=getattr(owner, f"{source}_id"),
+                source_title=getattr(owner, source).title,
+                title=_snippet(row.question.text_md),
+                submitted_at=owner.submitted_at,
+                points=row.points,
+                max_points=row.max_points,
+                is_pending=row.points is None,
+            )
+        )
+    return result
+
+
 def _quiz_rows(course: Course, filters: DeskFilters, student_id: int | None, directory: StudentDirectory):
     if filters.source_kind not in ("", "quiz"):
         return []
@@ -285,42 +341,17 @@ def _quiz_rows(course: Course, filters: DeskFilters, student_id: int | None, dir
         question__kind__in=quiz_grading.MANUAL_KINDS,
         attempt__status__in=(Attempt.Status.AWAITING_MANUAL, Attempt.Status.GRADED),
     )
-    if filters.status == PENDING:
-        rows = rows.filter(attempt__status=Attempt.Status.AWAITING_MANUAL, points__isnull=True)
-    elif filters.status == GRADED:
-        rows = rows.filter(points__isnull=False)
-    if filters.source_kind == "quiz":
-        rows = rows.filter(attempt__quiz_id=filters.source_id)
-    if student_id is not None:
-        rows = rows.filter(attempt__user_id=student_id)
-    rows = (
-        rows.select_related("attempt__quiz", "attempt__user", "question")
-        .only(
-            "pk", "points", "max_points", "attempt__submitted_at", "attempt__user_id", "attempt__quiz__title",
-            "attempt__user__username", "attempt__user__first_name", "attempt__user__last_name",
-            "attempt__user__display_name", "question__text_md",
-        )
-        .order_by("attempt__submitted_at", "pk")[:QUEUE_LIMIT_PER_KIND]
-    )  # fmt: skip
-    return [
-        DeskRow(
-            kind=QUIZ_ANSWER,
-            pk=r.pk,
-            course_id=course.pk,
-            user_id=r.attempt.user_id,
-            student=directory.label(r.attempt.user_id, r.attempt.user),
-            student_number=directory.number(r.attempt.user_id),
-            source_kind="quiz",
-            source_id=r.attempt.quiz_id,
-            source_title=r.attempt.quiz.title,
-            title=_snippet(r.question.text_md),
-            submitted_at=r.attempt.submitted_at,
-            points=r.points,
-            max_points=r.max_points,
-            is_pending=r.points is None,
-        )
-        for r in rows
-    ]
+    return _answer_rows(
+        rows,
+        parent="attempt",
+        source="quiz",
+        kind=QUIZ_ANSWER,
+        awaiting_manual=Attempt.Status.AWAITING_MANUAL,
+        course=course,
+        filters=filters,
+        student_id=student_id,
+        directory=directory,
+    )
 
 
 def _exam_rows(course: Course, filters: DeskFilters, student_id: int | None, directory: StudentDirectory):
@@ -330,42 +361,17 @@ def _exam_rows(course: Course, filters: DeskFilters, student_id: int | None, dir
         sitting__exam__course=course,
         sitting__status__in=(Sitting.Status.AWAITING_MANUAL, Sitting.Status.GRADED),
     )
-    if filters.status == PENDING:
-        rows = rows.filter(sitting__status=Sitting.Status.AWAITING_MANUAL, points__isnull=True)
-    elif filters.status == GRADED:
-        rows = rows.filter(points__isnull=False)
-    if filters.source_kind == "exam":
-        rows = rows.filter(sitting__exam_id=filters.source_id)
-    if student_id is not None:
-        rows = rows.filter(sitting__user_id=student_id)
-    rows = (
-        rows.select_related("sitting__exam", "sitting__user", "question")
-        .only(
-            "pk", "points", "max_points", "sitting__submitted_at", "sitting__user_id", "sitting__exam__title",
-            "sitting__user__username", "sitting__user__first_name", "sitting__user__last_name",
-            "sitting__user__display_name", "question__text_md",
-        )
-        .order_by("sitting__submitted_at", "pk")[:QUEUE_LIMIT_PER_KIND]
-    )  # fmt: skip
-    return [
-        DeskRow(
-            kind=EXAM_ANSWER,
-            pk=r.pk,
-            course_id=course.pk,
-            user_id=r.sitting.user_id,
-            student=directory.label(r.sitting.user_id, r.sitting.user),
-            student_number=directory.number(r.sitting.user_id),
-            source_kind="exam",
-            source_id=r.sitting.exam_id,
-            source_title=r.sitting.exam.title,
-            title=_snippet(r.question.text_md),
-            submitted_at=r.sitting.submitted_at,
-            points=r.points,
-            max_points=r.max_points,
-            is_pending=r.points is None,
-        )
-        for r in rows
-    ]
+    return _answer_rows(
+        rows,
+        parent="sitting",
+        source="exam",
+        kind=EXAM_ANSWER,
+        awaiting_manual=Sitting.Status.AWAITING_MANUAL,
+        course=course,
+        filters=filters,
+        student_id=student_id,
+        directory=directory,
+    )
 
 
 def _case_rows(course: Course, filters: DeskFilters, student_id: int | None, directory: StudentDirectory):
