@@ -43,7 +43,7 @@ from exams.models import (
 )
 from exams.sitting_selectors import final_submission
 from quizzes import grading as quiz_grading
-from quizzes.models import Attempt, Response
+from quizzes.models import Attempt, Question, Response
 
 if TYPE_CHECKING:
     from courses.permissions import AnyUser
@@ -195,45 +195,24 @@ def _build_quiz_item(response: Response, course: Course, directory: StudentDirec
         if r.question.kind in quiz_grading.MANUAL_KINDS
     ]
     question = response.question
-    return DeskItem(
+    return _points_item(
         kind=QUIZ_ANSWER,
         obj=response,
         course=course,
-        student_id=attempt.user_id,
-        student=directory.label(attempt.user_id, attempt.user),
-        team_members=[],
+        directory=directory,
+        user_id=attempt.user_id,
+        user=attempt.user,
         source_title=attempt.quiz.title,
-        title=_snippet(question.text_md),
-        prompt_html=question.text_html,
-        answer_html="",
+        question=question,
         answer_text=response.text_answer,
         answer_is_code=question.kind == "code",
-        reference_html=question.answer_html,
-        reference_problems=[],
-        reference_conclusions=[],
-        stage_deliverables=[],
-        lines=[
-            RubricLine(
-                criterion=None,
-                title=_("Points"),
-                description="",
-                max_points=response.max_points,
-                points=response.points,
-                comment="",
-            )
-        ],
         comment=response.grader_comment,
-        points=response.points,
-        max_points=response.max_points,
-        is_pending=response.points is None,
         submitted_at=attempt.submitted_at,
         graded_at=attempt.graded_at,
-        graded_by=_graded_by(response.graded_by),
+        graded_by=response.graded_by,
         auto_results=auto,
         siblings=siblings,
         audit=_audit("response", response.pk),
-        can_grade=False,
-        anonymous=directory.anonymous,
     )
 
 
@@ -281,20 +260,62 @@ def _sitting_parts(
 def _build_exam_item(answer: SittingAnswer, course: Course, directory: StudentDirectory) -> DeskItem:
     sitting = answer.sitting
     auto, siblings = _sitting_parts(sitting, exclude=(EXAM_ANSWER, answer.pk))
-    question = answer.question
-    return DeskItem(
+    return _points_item(
         kind=EXAM_ANSWER,
         obj=answer,
         course=course,
-        student_id=sitting.user_id,
-        student=directory.label(sitting.user_id, sitting.user),
-        team_members=[],
+        directory=directory,
+        user_id=sitting.user_id,
+        user=sitting.user,
         source_title=sitting.exam.title,
+        question=answer.question,
+        answer_text=answer.text,
+        answer_is_code=False,
+        comment=answer.comment,
+        submitted_at=sitting.submitted_at,
+        graded_at=answer.graded_at,
+        graded_by=answer.graded_by,
+        auto_results=auto,
+        siblings=siblings,
+        audit=_audit("sitting_answer", answer.pk),
+    )
+
+
+def _points_item(
+    *,
+    kind: str,
+    obj: Response | SittingAnswer,
+    course: Course,
+    directory: StudentDirectory,
+    user_id: int,
+    user: AnyUser,
+    source_title: str,
+    question: Question,
+    answer_text: str,
+    answer_is_code: bool,
+    comment: str,
+    submitted_at: datetime | None,
+    graded_at: datetime | None,
+    graded_by: AnyUser | None,
+    auto_results: list[AutoResult],
+    siblings: list[SiblingLink],
+    audit: list[GradeAudit],
+) -> DeskItem:
+    """An answer graded with points alone (an open quiz answer, an exam theory answer): the
+    question and its reference beside the answer, one "Points" line instead of a rubric."""
+    return DeskItem(
+        kind=kind,
+        obj=obj,
+        course=course,
+        student_id=user_id,
+        student=directory.label(user_id, user),
+        team_members=[],
+        source_title=source_title,
         title=_snippet(question.text_md),
         prompt_html=question.text_html,
         answer_html="",
-        answer_text=answer.text,
-        answer_is_code=False,
+        answer_text=answer_text,
+        answer_is_code=answer_is_code,
         reference_html=question.answer_html,
         reference_problems=[],
         reference_conclusions=[],
@@ -304,21 +325,21 @@ def _build_exam_item(answer: SittingAnswer, course: Course, directory: StudentDi
                 criterion=None,
                 title=_("Points"),
                 description="",
-                max_points=answer.max_points,
-                points=answer.points,
+                max_points=obj.max_points,
+                points=obj.points,
                 comment="",
             )
         ],
-        comment=answer.comment,
-        points=answer.points,
-        max_points=answer.max_points,
-        is_pending=answer.points is None,
-        submitted_at=sitting.submitted_at,
-        graded_at=answer.graded_at,
-        graded_by=_graded_by(answer.graded_by),
-        auto_results=auto,
+        comment=comment,
+        points=obj.points,
+        max_points=obj.max_points,
+        is_pending=obj.points is None,
+        submitted_at=submitted_at,
+        graded_at=graded_at,
+        graded_by=_graded_by(graded_by),
+        auto_results=auto_results,
         siblings=siblings,
-        audit=_audit("sitting_answer", answer.pk),
+        audit=audit,
         can_grade=False,
         anonymous=directory.anonymous,
     )
