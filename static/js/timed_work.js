@@ -1,10 +1,10 @@
-/* Kafedra quizzes: the countdown of an attempt, and showing autosave errors.
+/* Kafedra timed work (quiz attempts, exam sittings): the countdown and autosave errors.
  *
- * The server gives the seconds left (never the client's clock); at zero the page submits the
- * attempt (the hidden "deadline" form). The server enforces the deadline on every write
- * anyway; this only spares the student a refused answer. Autosave itself is plain HTMX
- * (hx-post on each question), no code here: its response also carries, out of band, the
- * question's navigator mark and the "N of M answered" line, both counted by the server.
+ * The server gives the seconds left (never the client's clock). At zero the countdown fires a
+ * cancelable "kafedra:time-up" event on the form named by data-submit-form and, unless a page
+ * script handles it (sitting.js submits the whole sitting form its own way), submits that form.
+ * The server enforces the deadline on every write anyway; this only spares the student a
+ * refused answer. Autosave itself is plain HTMX on each answer.
  */
 (function () {
   "use strict";
@@ -16,6 +16,13 @@
     var mm = String(minutes).padStart(2, "0");
     var ss = String(secs).padStart(2, "0");
     return hours ? hours + ":" + mm + ":" + ss : mm + ":" + ss;
+  }
+
+  function timeUp(form) {
+    var event = new CustomEvent("kafedra:time-up", { bubbles: true, cancelable: true });
+    if (form.dispatchEvent(event)) {
+      form.submit();
+    }
   }
 
   function startCountdown(element) {
@@ -48,7 +55,7 @@
         window.clearInterval(timer);
         say(element.dataset.timeUp);
         if (form) {
-          form.submit();
+          timeUp(form);
         }
       }
     }
@@ -57,7 +64,7 @@
     tick();
   }
 
-  // Autosave answers 400/403/409 with a message fragment for the question's status line:
+  // Autosave answers 400/403/409 with a message fragment for the answer's status line:
   // let HTMX swap it in instead of dropping it (a 409 after the deadline carries HX-Redirect).
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
